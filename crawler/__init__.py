@@ -1,0 +1,1 @@
+"""Scrapy spiders, middlewares and the thin adapters that hand responses to the pipeline."""

@@ -1,0 +1,114 @@
+"""Run one crawl in this process: a crawl_runs row, the spider, the archive worker, a summary.
+
+Twisted's reactor cannot be restarted, so a process runs one crawl; the CLI and the
+Prefect flows start a fresh process for each (scrapy/scrapy#5350).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.profiles import SiteProfile
+from crawler.settings import crawl_settings
+from crawler.spiders.library import LibrarySpider
+from storage.engine import session_factory, upgrade
+from storage.repository import archive_totals, finish_run, known_pages, outcome_counts, start_run
+
+FINISHED_REASONS = frozenset({"finished", "closespider_pagecount"})
+
+
+@dataclass(slots=True)
+class CrawlJob:
+    profile: SiteProfile
+    db_url: str
+    warc_dir: Path | None = None
+    kind: str = "manual"
+    due_only: bool = False
+    progress: bool = True
+    flow_run_id: str | None = None
+    jobdir: Path | None = None
+    min_revisit_days: float = 1.0
+    max_revisit_days: float = 30.0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CrawlSummary:
+    run_id: int
+    status: str
+    seconds: float
+    outcomes: dict[str, int]
+    totals: dict[str, int]
+    stats: dict[str, Any]
+
+    @property
+    def fetched(self) -> int:
+        return sum(self.outcomes.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "fetched": self.fetched,
+            "pages_per_second": round(self.fetched / self.seconds, 1) if self.seconds else 0.0,
+            "outcomes": self.outcomes,
+            "archive": self.totals,
+            "finish_reason": self.stats.get("finish_reason"),
+            "conditional_requests": self.stats.get("wenku/conditional_requests", 0),
+            "bytes_received": self.stats.get("downloader/response_bytes", 0),
+            "error": self.stats.get("wenku/archiver_error"),
+        }
+
+
+def run_crawl(job: CrawlJob) -> CrawlSummary:
+    """Crawl `job.profile` into the archive at `job.db_url`; the reactor runs to completion."""
+    upgrade(job.db_url)
+    sessions = session_factory(job.db_url)
+    with sessions.begin() as session:
+        run_id = start_run(session, job.kind, job.flow_run_id).id
+        known = {page.url: page for page in known_pages(session)}
+    started = time.monotonic()
+    stats = _crawl(job, run_id, known)
+    seconds = time.monotonic() - started
+    status = _status(stats)
+    with sessions.begin() as session:
+        outcomes = outcome_counts(session, run_id)
+        finish_run(session, run_id, status, _jsonable({**stats, "outcomes": outcomes}))
+        totals = archive_totals(session)
+    return CrawlSummary(run_id, status, seconds, outcomes, totals, stats)
+
+
+def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
+    overrides = {
+        "WENKU_DB_URL": job.db_url,
+        "WENKU_CRAWL_RUN_ID": run_id,
+        "WENKU_WARC_DIR": str(job.warc_dir) if job.warc_dir else "",
+        "WENKU_PROGRESS": job.progress,
+        "WENKU_MIN_REVISIT_DAYS": job.min_revisit_days,
+        "WENKU_MAX_REVISIT_DAYS": job.max_revisit_days,
+        **({"JOBDIR": str(job.jobdir)} if job.jobdir else {}),
+        **job.settings,
+    }
+    process = CrawlerProcess(crawl_settings(job.profile, overrides), install_root_handler=True)
+    crawler = process.create_crawler(LibrarySpider)
+    process.crawl(crawler, profile=job.profile, known=known, due_only=job.due_only)
+    process.start()
+    assert crawler.stats is not None
+    return crawler.stats.get_stats()
+
+
+def _status(stats: dict[str, Any]) -> str:
+    if stats.get("wenku/archiver_error"):
+        return "failed"
+    return "finished" if stats.get("finish_reason") in FINISHED_REASONS else "failed"
+
+
+def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(stats, default=str))

@@ -1,0 +1,51 @@
+"""Scrapy settings for wenku crawls: polite by default, unthrottled on loopback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.profiles import SiteProfile
+
+USER_AGENT = "wenku/0.1 (document-library archiver)"
+
+BASE: dict[str, Any] = {
+    "BOT_NAME": "wenku",
+    "USER_AGENT": USER_AGENT,
+    "ROBOTSTXT_OBEY": True,
+    "COOKIES_ENABLED": False,
+    "TELNETCONSOLE_ENABLED": False,
+    "HTTPERROR_ALLOW_ALL": True,  # every response becomes a capture, errors included
+    "REDIRECT_ENABLED": False,  # the spider records each redirect, then follows it
+    "RETRY_TIMES": 2,
+    "DOWNLOAD_TIMEOUT": 30,
+    "DOWNLOAD_MAXSIZE": 32 * 1024 * 1024,
+    "LOG_LEVEL": "WARNING",
+    "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.ConditionalGetMiddleware": 560},
+    "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
+    "EXTENSIONS": {"crawler.progress.ProgressExtension": 500},
+}
+
+POLITE: dict[str, Any] = {
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_START_DELAY": 1.0,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.5,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+    "DOWNLOAD_DELAY": 0.5,
+}
+
+LOOPBACK: dict[str, Any] = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "DOWNLOAD_DELAY": 0,
+}
+
+
+def crawl_settings(profile: SiteProfile, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings for crawling `profile`: loopback hosts run unthrottled, others politely."""
+    settings = {**BASE, **(LOOPBACK if profile.on_loopback else POLITE)}
+    settings["DEPTH_LIMIT"] = profile.max_depth
+    if profile.max_pages:
+        settings["CLOSESPIDER_PAGECOUNT"] = profile.max_pages
+    settings.update(overrides or {})
+    return settings

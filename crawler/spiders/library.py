@@ -1,0 +1,99 @@
+"""The document-library spider: follows a site's links, yields every response as a Fetch."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from twisted.python.failure import Failure
+
+from crawler.profiles import SiteProfile
+from pipeline.provenance import Fetch
+from storage.repository import KnownPage
+
+# PDFs are fetched and recorded (not parsed); other binaries are not followed.
+_SKIPPED_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext != "pdf"]
+
+
+class LibrarySpider(Spider):
+    name = "library"
+
+    def __init__(
+        self,
+        profile: SiteProfile,
+        known: dict[str, KnownPage] | None = None,
+        due_only: bool = False,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.profile = profile
+        self.allowed_domains = list(profile.allowed_domains)
+        self.known = known or {}
+        self.due_only = due_only
+        self.started_at = datetime.now(UTC)
+        self.links = LinkExtractor(
+            allow_domains=profile.allowed_domains,
+            deny=profile.deny_patterns,
+            deny_extensions=_SKIPPED_EXTENSIONS,
+        )
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.profile.start_urls:
+            yield self._request(url, dont_filter=True)
+        if self.due_only:
+            for page in self.known.values():
+                if page.has_document and self._is_due(page):
+                    yield self._request(page.url)
+
+    def parse(self, response: Response) -> Iterator[Fetch | Request]:
+        yield fetch_from_response(response, self.profile.name)
+        if 300 <= response.status < 400 and response.status != 304:
+            yield from self._follow_redirect(response)
+        elif 200 <= response.status < 300 and isinstance(response, TextResponse):
+            for link in self.links.extract_links(response):
+                if self._wanted(link.url):
+                    yield self._request(link.url)
+
+    def failed(self, failure: Failure) -> Iterator[Fetch]:
+        if failure.check(IgnoreRequest):  # robots.txt or an offsite filter: nothing was fetched
+            return
+        request = failure.request  # type: ignore[attr-defined]
+        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        yield Fetch(request.url, self.profile.name, datetime.now(UTC), None, error=error)
+
+    def _follow_redirect(self, response: Response) -> Iterator[Request]:
+        location = response.headers.get("Location")
+        if location:
+            url = response.urljoin(location.decode("latin-1"))
+            if self._wanted(url):
+                yield self._request(url)
+
+    def _wanted(self, url: str) -> bool:
+        page = self.known.get(url)
+        return not (self.due_only and page and page.has_document and not self._is_due(page))
+
+    def _is_due(self, page: KnownPage) -> bool:
+        return page.next_fetch_at is None or page.next_fetch_at <= self.started_at
+
+    def _request(self, url: str, dont_filter: bool = False) -> Request:
+        return Request(url, callback=self.parse, errback=self.failed, dont_filter=dont_filter)
+
+
+def fetch_from_response(response: Response, site: str) -> Fetch:
+    headers = {
+        key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+        for key, values in response.headers.items()
+    }
+    return Fetch(
+        url=response.url,
+        site=site,
+        fetched_at=datetime.now(UTC),
+        status=response.status,
+        headers=headers,
+        body=response.body,
+    )

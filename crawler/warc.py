@@ -1,0 +1,137 @@
+"""Raw responses kept in WARC files (warcio), so any capture can be re-cleaned later.
+
+One gzip member a record, files rotated by size. A response whose payload is identical to
+the page's previous capture is written as a `revisit` record that points at it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from pipeline.provenance import Fetch
+
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+# Scrapy has already undone these: the stored payload is the decoded body.
+_DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierCapture:
+    """The capture a revisit record refers to."""
+
+    url: str
+    fetched_at: datetime
+    payload_digest: str
+
+
+class WarcStore:
+    """Appends request/response records to rotating `.warc.gz` files in one folder."""
+
+    def __init__(self, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, prefix: str = "wenku"):
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+        self._file: BinaryIO | None = None
+        self._path: Path | None = None
+        self._writer: WARCWriter | None = None
+
+    def write(self, fetch: Fetch, earlier: EarlierCapture | None = None) -> str | None:
+        """Record `fetch`, set its warc_file and warc_offset; return its payload digest."""
+        if fetch.status is None:
+            return None
+        writer, path, handle = self._current()
+        offset = handle.tell()
+        record = self._record(writer, fetch, earlier)
+        writer.write_record(record)
+        writer.write_record(_request_record(writer, fetch, record))
+        fetch.warc_file, fetch.warc_offset = str(path), offset
+        return record.rec_headers.get_header("WARC-Payload-Digest")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = self._writer = self._path = None
+
+    def _current(self) -> tuple[WARCWriter, Path, BinaryIO]:
+        if self._file is not None and self._file.tell() >= self.max_bytes:
+            self.close()
+        if self._file is None:
+            self._open_new()
+        assert self._writer is not None and self._path is not None and self._file is not None
+        return self._writer, self._path, self._file
+
+    def _open_new(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        self._path = (self.folder / f"{self.prefix}-{stamp}-{os.getpid()}.warc.gz").resolve()
+        self._file = open(self._path, "ab")  # noqa: SIM115 - kept open across records
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+
+    def _record(self, writer: WARCWriter, fetch: Fetch, earlier: EarlierCapture | None):  # type: ignore[no-untyped-def]
+        headers = _http_headers(fetch)
+        warc_headers = {"WARC-Date": _warc_date(fetch.fetched_at)}
+        if earlier is not None and fetch.status == 200:
+            return writer.create_revisit_record(
+                fetch.url,
+                earlier.payload_digest,
+                earlier.url,
+                _warc_date(earlier.fetched_at),
+                http_headers=headers,
+                warc_headers_dict=warc_headers,
+            )
+        return writer.create_warc_record(
+            fetch.url,
+            "response",
+            payload=io.BytesIO(fetch.body),
+            length=len(fetch.body),
+            http_headers=headers,
+            warc_headers_dict=warc_headers,
+        )
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio would write for `body` (sha1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _request_record(writer: WARCWriter, fetch: Fetch, response):  # type: ignore[no-untyped-def]
+    path = fetch.url.split("/", 3)[3] if fetch.url.count("/") >= 3 else ""
+    headers = StatusAndHeaders(f"GET /{path} HTTP/1.1", [], protocol="", is_http_request=True)
+    return writer.create_warc_record(
+        fetch.url,
+        "request",
+        http_headers=headers,
+        warc_headers_dict={
+            "WARC-Date": _warc_date(fetch.fetched_at),
+            "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+        },
+    )
+
+
+def _http_headers(fetch: Fetch) -> StatusAndHeaders:
+    headers = [(k, v) for k, v in fetch.headers.items() if k not in _DROPPED_HEADERS]
+    headers.append(("content-length", str(len(fetch.body))))
+    return StatusAndHeaders(f"{fetch.status} {_reason(fetch.status)}", headers, protocol="HTTP/1.1")
+
+
+def _reason(status: int | None) -> str:
+    try:
+        return HTTPStatus(status or 0).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _warc_date(moment: datetime) -> str:
+    return str(datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True))

@@ -1,0 +1,227 @@
+"""Writing cleaned fetches into the archive: batched, idempotent, one transaction a batch.
+
+The database enforces identity (unique `documents.content_hash`, unique `pages.url`);
+documents are inserted with the dialect's ON CONFLICT DO NOTHING so that two writers, or a
+batch written twice, never make a second row for one text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from pipeline.provenance import GONE_STATUSES, Cleaned, Outcome, fetch_error
+from pipeline.types import CleanDocument
+from storage.models import Capture, Document, DocumentLink, Page
+
+
+@dataclass(frozen=True, slots=True)
+class RevisitPolicy:
+    """How long to wait before fetching a page again, from how long it has stayed unchanged."""
+
+    min_interval: timedelta = timedelta(days=1)
+    max_interval: timedelta = timedelta(days=30)
+
+    @classmethod
+    def from_days(cls, min_days: float, max_days: float) -> RevisitPolicy:
+        return cls(timedelta(days=min_days), timedelta(days=max_days))
+
+    def next_fetch_at(self, fetched_at: datetime, stable_since: datetime) -> datetime:
+        # A page unchanged for a long time is likely to stay so: wait half its stable age.
+        wait = (fetched_at - stable_since) / 2
+        return fetched_at + min(max(wait, self.min_interval), self.max_interval)
+
+
+def archive_batch(
+    session: Session,
+    items: Sequence[Cleaned],
+    crawl_run_id: int | None,
+    policy: RevisitPolicy | None = None,
+) -> list[Outcome]:
+    """Write `items` (in order) and return each one's outcome. The caller commits."""
+    writer = _BatchWriter(session, crawl_run_id, policy or RevisitPolicy())
+    return writer.write(items)
+
+
+def insert_ignoring_conflicts(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(dialect_insert(model).on_conflict_do_nothing(), rows)
+
+
+class _BatchWriter:
+    def __init__(self, session: Session, crawl_run_id: int | None, policy: RevisitPolicy):
+        self.session = session
+        self.crawl_run_id = crawl_run_id
+        self.policy = policy
+        self.doc_ids: dict[str, int] = {}
+        self.unclaimed: set[str] = set()  # hashes first archived by this batch, not yet owned
+
+    def write(self, items: Sequence[Cleaned]) -> list[Outcome]:
+        self._store_documents(items)
+        pages = self._load_pages({item.fetch.url for item in items})
+        captures = []
+        outcomes: list[Outcome] = []
+        for item in items:
+            page = pages.get(item.fetch.url) or self._new_page(item, pages)
+            outcome = self._apply(item, page)
+            outcomes.append(outcome)
+            captures.append((item, page, outcome))
+        self.session.flush()
+        self._insert_captures(captures)
+        self._link_extended_reading(items)
+        return outcomes
+
+    def _store_documents(self, items: Sequence[Cleaned]) -> None:
+        docs = {doc.content_hash: (doc, item) for item in items for doc in _documents_of(item)}
+        if not docs:
+            return
+        known = self._ids_for(docs)
+        self.unclaimed = set(docs) - set(known)
+        rows = [_document_row(doc, item.fetch.fetched_at) for doc, item in docs.values()]
+        insert_ignoring_conflicts(
+            self.session, Document, [r for r in rows if r["content_hash"] in self.unclaimed]
+        )
+        newest = max(item.fetch.fetched_at for _, item in docs.values())
+        self.session.execute(
+            update(Document).where(Document.content_hash.in_(known)).values(last_seen_at=newest)
+        )
+        self.doc_ids = self._ids_for(docs)
+
+    def _ids_for(self, hashes: Iterable[str]) -> dict[str, int]:
+        query = select(Document.content_hash, Document.id).where(
+            Document.content_hash.in_(list(hashes))
+        )
+        return {content_hash: doc_id for content_hash, doc_id in self.session.execute(query)}
+
+    def _load_pages(self, urls: set[str]) -> dict[str, Page]:
+        found = self.session.scalars(select(Page).where(Page.url.in_(urls)))
+        return {page.url: page for page in found}
+
+    def _new_page(self, item: Cleaned, pages: dict[str, Page]) -> Page:
+        fetch = item.fetch
+        page = Page(
+            url=fetch.url,
+            site=fetch.site,
+            first_seen_at=fetch.fetched_at,
+            fetch_count=0,
+            change_count=0,
+        )
+        self.session.add(page)
+        pages[fetch.url] = page
+        return page
+
+    def _apply(self, item: Cleaned, page: Page) -> Outcome:
+        fetch = item.fetch
+        page.fetch_count += 1
+        page.last_fetched_at = fetch.fetched_at
+        if fetch_error(fetch) or item.error:
+            if fetch.status in GONE_STATUSES and page.gone_at is None:
+                page.gone_at = fetch.fetched_at
+            self._schedule(page)
+            return "failed"
+        page.gone_at = None
+        self._remember_validators(page, fetch.headers)
+        outcome = self._outcome(item, page)
+        self._schedule(page)
+        return outcome
+
+    def _outcome(self, item: Cleaned, page: Page) -> Outcome:
+        if item.fetch.status == 304:
+            return "not_modified"
+        if item.record is None or item.record.document is None:
+            return "skipped"
+        page.canonical_url = item.record.canonical_url
+        content_hash = item.record.document.content_hash
+        doc_id = self.doc_ids[content_hash]
+        previous = page.document_id
+        page.document_id = doc_id
+        if previous == doc_id:
+            return "unchanged"
+        if previous is not None:
+            page.change_count += 1
+            page.last_changed_at = item.fetch.fetched_at
+            return "changed"
+        if content_hash in self.unclaimed:
+            self.unclaimed.discard(content_hash)
+            return "new"
+        return "duplicate"
+
+    def _remember_validators(self, page: Page, headers: dict[str, str]) -> None:
+        page.etag = headers.get("etag", page.etag)
+        page.last_modified = headers.get("last-modified", page.last_modified)
+
+    def _schedule(self, page: Page) -> None:
+        assert page.last_fetched_at is not None
+        stable_since = page.last_changed_at or page.first_seen_at
+        page.next_fetch_at = self.policy.next_fetch_at(page.last_fetched_at, stable_since)
+
+    def _insert_captures(self, captures: list[tuple[Cleaned, Page, Outcome]]) -> None:
+        rows = [self._capture_row(item, page, outcome) for item, page, outcome in captures]
+        self.session.execute(insert(Capture), rows)
+
+    def _capture_row(self, item: Cleaned, page: Page, outcome: Outcome) -> dict[str, Any]:
+        fetch = item.fetch
+        keeps_document = outcome in ("new", "changed", "unchanged", "duplicate", "not_modified")
+        return {
+            "page_id": page.id,
+            "crawl_run_id": self.crawl_run_id,
+            "fetched_at": fetch.fetched_at,
+            "http_status": fetch.status,
+            "outcome": outcome,
+            "document_id": page.document_id if keeps_document else None,
+            "raw_sha256": fetch.raw_sha256,
+            "encoding": item.record.encoding if item.record else None,
+            "warc_file": fetch.warc_file,
+            "warc_offset": fetch.warc_offset,
+            "error": fetch_error(fetch) or item.error,
+            "size": len(fetch.body),
+        }
+
+    def _link_extended_reading(self, items: Sequence[Cleaned]) -> None:
+        rows = []
+        for item in items:
+            if item.record is None or item.record.document is None:
+                continue
+            source = self.doc_ids[item.record.document.content_hash]
+            for extra in item.record.extended_reading:
+                target = self.doc_ids[extra.content_hash]
+                rows.append(
+                    {
+                        "from_document_id": source,
+                        "to_document_id": target,
+                        "kind": "extended_reading",
+                    }
+                )
+        insert_ignoring_conflicts(self.session, DocumentLink, rows)
+
+
+def _documents_of(item: Cleaned) -> list[CleanDocument]:
+    record = item.record
+    if record is None or record.document is None:
+        return []
+    return [record.document, *record.extended_reading]
+
+
+def _document_row(doc: CleanDocument, seen_at: datetime) -> dict[str, Any]:
+    return {
+        "content_hash": doc.content_hash,
+        "title": doc.title,
+        "body": doc.body,
+        "category": doc.category,
+        "published_at": doc.published_at,
+        "source": doc.source,
+        "disclaimer": doc.disclaimer,
+        "repairs": asdict(doc.repairs),
+        "flags": list(doc.flags),
+        "first_seen_at": seen_at,
+        "last_seen_at": seen_at,
+    }

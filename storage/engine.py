@@ -1,0 +1,73 @@
+"""The one place engines are made, and the Alembic upgrade that readies an archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(_sqlite_url(url, read_only), connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def _sqlite_url(url: str, read_only: bool) -> str:
+    if not read_only:
+        return url
+    database = make_url(url).database or ""
+    return f"sqlite:///file:{Path(database).resolve()}?mode=ro&uri=true"
+
+
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+def session_factory(url: str) -> sessionmaker[Session]:
+    """One session factory, and so one engine and pool, per archive URL in a process."""
+    if url not in _factories:
+        _factories[url] = sessionmaker(make_engine(url), expire_on_commit=False)
+    return _factories[url]
+
+
+def dispose_all() -> None:
+    """Close every pooled connection this process opened (tests, and before a fork)."""
+    for factory in _factories.values():
+        bind = factory.kw.get("bind")
+        if bind is not None:
+            bind.dispose()
+    _factories.clear()
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or migrate the archive at `url` to `revision`."""
+    command.upgrade(alembic_config(url), revision)

@@ -1,0 +1,87 @@
+"""Small queries the crawler, the CLI and the flows share. Each takes a Session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Capture, CrawlRun, Document, Page
+
+RUN_KINDS = ("nightly", "recrawl", "manual", "reprocess", "demo")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPage:
+    url: str
+    etag: str | None
+    last_modified: str | None
+    next_fetch_at: datetime | None
+    has_document: bool
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_run(session: Session, kind: str, flow_run_id: str | None = None) -> CrawlRun:
+    if kind not in RUN_KINDS:
+        raise ValueError(f"unknown crawl run kind {kind!r}; one of {', '.join(RUN_KINDS)}")
+    run = CrawlRun(kind=kind, started_at=utcnow(), status="running", flow_run_id=flow_run_id)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]) -> None:
+    run = session.get_one(CrawlRun, run_id)
+    run.status = status
+    run.stats = stats
+    run.finished_at = utcnow()
+
+
+def known_pages(session: Session) -> Iterator[KnownPage]:
+    """Every page in the archive, streamed: what a crawl needs to fetch conditionally."""
+    query = select(
+        Page.url, Page.etag, Page.last_modified, Page.next_fetch_at, Page.document_id
+    ).execution_options(yield_per=2000)
+    for url, etag, last_modified, next_fetch_at, document_id in session.execute(query):
+        yield KnownPage(url, etag, last_modified, next_fetch_at, document_id is not None)
+
+
+def outcome_counts(session: Session, run_id: int) -> dict[str, int]:
+    query = (
+        select(Capture.outcome, func.count())
+        .where(Capture.crawl_run_id == run_id)
+        .group_by(Capture.outcome)
+    )
+    return {outcome: count for outcome, count in session.execute(query)}
+
+
+def archive_totals(session: Session) -> dict[str, int]:
+    return {
+        "documents": session.scalar(select(func.count()).select_from(Document)) or 0,
+        "pages": session.scalar(select(func.count()).select_from(Page)) or 0,
+        "captures": session.scalar(select(func.count()).select_from(Capture)) or 0,
+    }
+
+
+def last_raw_hashes(session: Session, urls: list[str]) -> dict[str, tuple[str, datetime]]:
+    """For each known URL, the raw SHA-256 and time of its latest capture with a body."""
+    latest = (
+        select(Capture.page_id, func.max(Capture.id).label("capture_id"))
+        .join(Page, Page.id == Capture.page_id)
+        .where(Page.url.in_(urls), Capture.raw_sha256.is_not(None), Capture.http_status == 200)
+        .group_by(Capture.page_id)
+        .subquery()
+    )
+    query = (
+        select(Page.url, Capture.raw_sha256, Capture.fetched_at)
+        .join(latest, latest.c.capture_id == Capture.id)
+        .join(Page, Page.id == Capture.page_id)
+    )
+    return {url: (raw, fetched_at) for url, raw, fetched_at in session.execute(query)}

@@ -1,0 +1,106 @@
+"""The archive writer on a real database: outcomes, idempotence, gone pages, links, views."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, text
+
+from pipeline.provenance import Cleaned, Fetch
+from pipeline.types import CleanDocument, PageRecord
+from storage.archive import RevisitPolicy, archive_batch
+from storage.engine import session_factory, upgrade
+from storage.models import Capture, Document, DocumentLink, Page
+
+T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+
+
+def doc(body: str, title: str = "标题") -> CleanDocument:
+    return CleanDocument(title, body, hashlib.sha256(body.encode()).hexdigest())
+
+
+def cleaned(url: str, body: str | None, status: int = 200, at: datetime = T0, **kw) -> Cleaned:
+    fetch = Fetch(url, "demo", at, status, headers=kw.pop("headers", {}), body=b"<html>")
+    if body is None:
+        return Cleaned(fetch, None)
+    extra = [doc(e, "扩展") for e in kw.pop("extended", [])]
+    return Cleaned(fetch, PageRecord(url, None, "utf-8", False, doc(body), extra))
+
+
+def write(url: str, items: list[Cleaned], run_id: int | None = None) -> list[str]:
+    with session_factory(url).begin() as session:
+        return archive_batch(session, items, run_id)
+
+
+def test_outcomes_of_a_first_crawl(db_url: str) -> None:
+    upgrade(db_url)
+    outcomes = write(
+        db_url,
+        [
+            cleaned("http://x/doc/1.html", "正文一"),
+            cleaned("http://x/m/doc/1.html", "正文一"),  # the mobile mirror: same text
+            cleaned("http://x/list/1.html", None),
+            cleaned("http://x/missing.html", None, status=404),
+        ],
+    )
+    assert outcomes == ["new", "duplicate", "skipped", "failed"]
+    with session_factory(db_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 1
+        doc_ids = session.scalars(select(Page.document_id).where(Page.url.like("%doc/1.html")))
+        assert len(set(doc_ids)) == 1
+        error = session.scalar(select(Capture.error).where(Capture.http_status == 404))
+        assert error == "HTTP 404"
+
+
+def test_recrawl_outcomes_and_history(db_url: str) -> None:
+    upgrade(db_url)
+    write(db_url, [cleaned("http://x/doc/1.html", "旧文"), cleaned("http://x/doc/2.html", "不变")])
+    later = T0 + timedelta(days=1)
+    outcomes = write(
+        db_url,
+        [
+            cleaned("http://x/doc/1.html", "新文", at=later),
+            cleaned("http://x/doc/2.html", "不变", at=later),
+            cleaned("http://x/doc/2.html", None, status=304, at=later),
+        ],
+    )
+    assert outcomes == ["changed", "unchanged", "not_modified"]
+    with session_factory(db_url)() as session:
+        page = session.scalars(select(Page).where(Page.url == "http://x/doc/1.html")).one()
+        assert (page.fetch_count, page.change_count, page.last_changed_at) == (2, 1, later)
+        versions = session.execute(
+            text("SELECT outcome FROM document_versions WHERE url = 'http://x/doc/1.html'")
+        ).scalars()
+        assert sorted(versions) == ["changed", "new"]
+        assert session.scalar(select(func.count()).select_from(Document)) == 3
+
+
+def test_gone_page_keeps_its_document_and_comes_back(db_url: str) -> None:
+    upgrade(db_url)
+    write(db_url, [cleaned("http://x/doc/9.html", "会消失的文")])
+    write(db_url, [cleaned("http://x/doc/9.html", None, status=410, at=T0 + timedelta(days=1))])
+    with session_factory(db_url)() as session:
+        page = session.scalars(select(Page)).one()
+        assert page.gone_at is not None and page.document_id is not None
+    write(db_url, [cleaned("http://x/doc/9.html", "会消失的文", at=T0 + timedelta(days=2))])
+    with session_factory(db_url)() as session:
+        assert session.scalars(select(Page)).one().gone_at is None
+
+
+def test_writing_a_batch_twice_makes_no_second_document(db_url: str) -> None:
+    upgrade(db_url)
+    batch = [cleaned("http://x/doc/1.html", "正文", extended=["共享的扩展阅读"])]
+    write(db_url, batch)
+    write(db_url, batch)
+    with session_factory(db_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 2
+        assert session.scalar(select(func.count()).select_from(DocumentLink)) == 1
+        assert session.scalar(select(func.count()).select_from(Page)) == 1
+
+
+def test_revisit_interval_grows_with_stability() -> None:
+    policy = RevisitPolicy(timedelta(days=1), timedelta(days=30))
+    assert policy.next_fetch_at(T0, T0) == T0 + timedelta(days=1)
+    assert policy.next_fetch_at(T0, T0 - timedelta(days=10)) == T0 + timedelta(days=5)
+    assert policy.next_fetch_at(T0, T0 - timedelta(days=365)) == T0 + timedelta(days=30)

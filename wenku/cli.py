@@ -1,0 +1,224 @@
+"""The `wenku` command line: each command is a thin call into the library.
+
+Exit codes: 0 success, 2 usage or configuration mistake, 1 any other failure; one line on
+stderr and no traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.profiles import ProfileError
+from wenku.config import ConfigError, Settings, load_settings
+
+USAGE_ERRORS = (ConfigError, ProfileError)
+_state = {"debug": False}
+
+
+class UserError(click.UsageError):
+    """A mistake in what the user asked for: exit 2."""
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--db, --config, --json and --debug, which every command takes."""
+
+    @click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        help="Archive database URL (default: env WENKU_DB_URL, else sqlite:///wenku.db).",
+    )
+    @click.option(
+        "--config",
+        "config_file",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Site profiles and schedule (default: env WENKU_CONFIG, else ./wenku.toml).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+    @click.option("--debug", is_flag=True, help="Show tracebacks and crawler logs.")
+    @functools.wraps(command)
+    def wrapper(db_url: str | None, config_file: str | None, debug: bool, **kwargs: Any) -> Any:
+        _state["debug"] = debug
+        settings = load_settings(db_url, config_file)
+        return command(settings=settings, **kwargs)
+
+    return wrapper
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wenku")
+def cli() -> None:
+    """Crawl, clean, deduplicate and archive Chinese document-library sites."""
+
+
+@cli.command()
+@common_options
+@click.option(
+    "--pages",
+    default=200,
+    show_default=True,
+    type=click.IntRange(10, 100_000),
+    help="How many documents the demo site generates.",
+)
+def demo(settings: Settings, as_json: bool, pages: int) -> None:
+    """Serve the bundled demo library on a free loopback port and crawl it into the archive."""
+    from wenku.demo import run_demo
+    from wenku.output import print_summary
+
+    summary = run_demo(settings, pages=pages, progress=not as_json)
+    emit_json(summary.to_json()) if as_json else print_summary(summary, "demo crawl")
+    _exit_for(summary.status)
+
+
+@cli.command()
+@common_options
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--site", metavar="NAME", help="Use the named site profile from the config file.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages.")
+@click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where WARC files go (default: env WENKU_WARC_DIR, else ./warc).",
+)
+@click.option(
+    "--due-only",
+    is_flag=True,
+    help="Skip known pages whose next_fetch_at is still ahead (the nightly mode).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["manual", "nightly"]),
+    default="manual",
+    show_default=True,
+    help="What the crawl_runs row records this run as.",
+)
+def crawl(
+    settings: Settings,
+    as_json: bool,
+    urls: tuple[str, ...],
+    site: str | None,
+    max_pages: int | None,
+    warc_dir: Path | None,
+    due_only: bool,
+    kind: str,
+) -> None:
+    """Crawl a document library from its start URL(s) and archive every page."""
+    from crawler.run import CrawlJob, run_crawl
+    from wenku.jobs import crawl_profile
+    from wenku.output import print_summary
+
+    profile = crawl_profile(settings, list(urls), site, max_pages)
+    job = CrawlJob(
+        profile,
+        settings.db_url,
+        warc_dir or settings.warc_dir,
+        kind=kind,
+        due_only=due_only,
+        progress=not as_json,
+        min_revisit_days=settings.min_revisit_days,
+        max_revisit_days=settings.max_revisit_days,
+        settings={"LOG_LEVEL": "INFO"} if _state["debug"] else {},
+    )
+    summary = run_crawl(job)
+    emit_json(summary.to_json()) if as_json else print_summary(summary, f"crawl of {profile.name}")
+    _exit_for(summary.status)
+
+
+@cli.command()
+@common_options
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--url",
+    default="file:///stdin",
+    show_default=True,
+    help="The URL the page was served at (for relative links).",
+)
+@click.option("--encoding", metavar="ENC", help="Treat the bytes as this charset.")
+def clean(settings: Settings, as_json: bool, file: Any, url: str, encoding: str | None) -> None:
+    """Run decode → extract → clean on one raw page (FILE or - for stdin) and print the record."""
+    from wenku.jobs import clean_file
+    from wenku.output import print_record
+
+    record = clean_file(file.read(), url, encoding)
+    emit_json(record.to_json()) if as_json else print_record(record)
+
+
+@cli.command()
+@common_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stdout (parquet needs --out).",
+)
+def export(settings: Settings, as_json: bool, fmt: str, out: Path | None) -> None:
+    """Export the documents, with their provenance, as JSON lines, CSV or Parquet."""
+    from storage.export import export_documents
+
+    if fmt == "parquet" and out is None:
+        raise UserError("--format parquet needs --out PATH (Parquet is not written to a terminal)")
+    count = export_documents(settings.db_url, fmt, out)
+    if out is not None:
+        click.echo(f"exported {count} documents to {out}", err=True)
+
+
+@cli.group()
+def db() -> None:
+    """Archive database maintenance."""
+
+
+@db.command()
+@common_options
+def upgrade(settings: Settings, as_json: bool) -> None:
+    """Apply the Alembic migrations to the archive (creates it when missing)."""
+    from storage.engine import upgrade as upgrade_archive
+
+    upgrade_archive(settings.db_url)
+    emit_json({"db": settings.db_url, "status": "upgraded"}) if as_json else click.echo(
+        f"archive at {settings.db_url} is up to date"
+    )
+
+
+def _exit_for(status: str) -> None:
+    if status != "finished":
+        raise click.exceptions.Exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="wenku", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("wenku: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except USAGE_ERRORS as exc:
+        click.echo(f"wenku: error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        click.echo(f"wenku: failed: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)

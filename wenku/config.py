@@ -1,0 +1,93 @@
+"""The one configuration object of the CLI and the flows: flags, then env WENKU_*, then defaults.
+
+Site profiles and schedules come from a TOML file (`--config`, env WENKU_CONFIG, else
+./wenku.toml when it exists); see README "Configuration".
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.profiles import ProfileError, SiteProfile, profile_for_urls
+
+DEFAULT_DB_URL = "sqlite:///wenku.db"
+DEFAULT_WARC_DIR = "warc"
+DEFAULT_CONFIG_FILE = "wenku.toml"
+DEFAULT_NIGHTLY_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class ConfigError(ValueError):
+    """A configuration mistake the user can fix (exit code 2)."""
+
+
+@dataclass(slots=True)
+class Settings:
+    db_url: str = DEFAULT_DB_URL
+    warc_dir: Path = Path(DEFAULT_WARC_DIR)
+    nightly_cron: str = DEFAULT_NIGHTLY_CRON
+    timezone: str = DEFAULT_TIMEZONE
+    min_revisit_days: float = 1.0
+    max_revisit_days: float = 30.0
+    sites: dict[str, SiteProfile] = field(default_factory=dict)
+
+    def site(self, name: str) -> SiteProfile:
+        try:
+            return self.sites[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sites)) or "none configured"
+            raise ConfigError(f"no site named {name!r} (known: {known})") from None
+
+
+def load_settings(db_url: str | None = None, config_file: str | None = None) -> Settings:
+    """Settings from flags, then the environment, then the config file, then defaults."""
+    data = _read_config(config_file or os.environ.get("WENKU_CONFIG"))
+    archive = data.get("archive", {})
+    schedule = data.get("schedule", {})
+    return Settings(
+        db_url=db_url or os.environ.get("WENKU_DB_URL") or archive.get("db_url", DEFAULT_DB_URL),
+        warc_dir=Path(
+            os.environ.get("WENKU_WARC_DIR") or archive.get("warc_dir", DEFAULT_WARC_DIR)
+        ),
+        nightly_cron=schedule.get("cron", DEFAULT_NIGHTLY_CRON),
+        timezone=schedule.get("timezone", DEFAULT_TIMEZONE),
+        min_revisit_days=float(schedule.get("min_revisit_days", 1.0)),
+        max_revisit_days=float(schedule.get("max_revisit_days", 30.0)),
+        sites={name: _profile(name, spec) for name, spec in data.get("sites", {}).items()},
+    )
+
+
+def _read_config(path: str | None) -> dict[str, Any]:
+    if path is None:
+        if not Path(DEFAULT_CONFIG_FILE).exists():
+            return {}
+        path = DEFAULT_CONFIG_FILE
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+_PROFILE_KEYS = {"detail_pattern", "deny_patterns", "max_depth", "max_pages", "schedule"}
+
+
+def _profile(name: str, spec: dict[str, Any]) -> SiteProfile:
+    unknown = set(spec) - _PROFILE_KEYS - {"start_urls", "allowed_domains"}
+    if unknown:
+        raise ConfigError(f"site {name!r}: unknown keys {', '.join(sorted(unknown))}")
+    try:
+        base = profile_for_urls(list(spec.get("start_urls", [])), name)
+    except ProfileError as exc:
+        raise ConfigError(f"site {name!r}: {exc}") from None
+    fields = {key: spec[key] for key in _PROFILE_KEYS if key in spec}
+    if "deny_patterns" in fields:
+        fields["deny_patterns"] = tuple(fields["deny_patterns"])
+    domains = tuple(spec.get("allowed_domains", base.allowed_domains))
+    return SiteProfile(name, base.start_urls, domains, **fields)
