@@ -33,6 +33,8 @@ class CrawlJob:
     progress: bool = True
     flow_run_id: str | None = None
     jobdir: Path | None = None
+    follow_links: bool = True
+    only_urls: list[str] | None = None  # load just these known pages (a recrawl)
     min_revisit_days: float = 1.0
     max_revisit_days: float = 30.0
     settings: dict[str, Any] = field(default_factory=dict)
@@ -73,7 +75,7 @@ def run_crawl(job: CrawlJob) -> CrawlSummary:
     sessions = session_factory(job.db_url)
     with sessions.begin() as session:
         run_id = start_run(session, job.kind, job.flow_run_id).id
-        known = {page.url: page for page in known_pages(session)}
+        known = {page.url: page for page in known_pages(session, job.only_urls)}
     started = time.monotonic()
     stats = _crawl(job, run_id, known)
     seconds = time.monotonic() - started
@@ -98,7 +100,13 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
     }
     process = CrawlerProcess(crawl_settings(job.profile, overrides), install_root_handler=True)
     crawler = process.create_crawler(LibrarySpider)
-    process.crawl(crawler, profile=job.profile, known=known, due_only=job.due_only)
+    process.crawl(
+        crawler,
+        profile=job.profile,
+        known=known,
+        due_only=job.due_only,
+        follow_links=job.follow_links,
+    )
     process.start()
     assert crawler.stats is not None
     return crawler.stats.get_stats()

@@ -159,7 +159,7 @@ def _parquet_chunk(pa: Any, pq: Any, writer: Any, batch: list[dict[str, Any]], o
     return writer
 
 
-def PARQUET_SCHEMA(pa: Any) -> Any:  # noqa: N802 - a schema, built when pyarrow is loaded
+def PARQUET_SCHEMA(pa: Any) -> Any:
     text = pa.string()
     return pa.schema(
         [(name, text) for name in FIELDS[:9]]

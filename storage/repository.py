@@ -44,11 +44,13 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
     run.finished_at = utcnow()
 
 
-def known_pages(session: Session) -> Iterator[KnownPage]:
-    """Every page in the archive, streamed: what a crawl needs to fetch conditionally."""
+def known_pages(session: Session, urls: list[str] | None = None) -> Iterator[KnownPage]:
+    """Pages in the archive (all, or those of `urls`), streamed: what conditional GETs need."""
     query = select(
         Page.url, Page.etag, Page.last_modified, Page.next_fetch_at, Page.document_id
     ).execution_options(yield_per=2000)
+    if urls is not None:
+        query = query.where(Page.url.in_(urls))
     for url, etag, last_modified, next_fetch_at, document_id in session.execute(query):
         yield KnownPage(url, etag, last_modified, next_fetch_at, document_id is not None)
 
@@ -85,3 +87,22 @@ def last_raw_hashes(session: Session, urls: list[str]) -> dict[str, tuple[str, d
         .join(Page, Page.id == Capture.page_id)
     )
     return {url: (raw, fetched_at) for url, raw, fetched_at in session.execute(query)}
+
+
+def run_captures(session: Session, run_id: int) -> list[dict[str, Any]]:
+    """The captures a run made, with their page URL and document hash, in fetch order."""
+    query = (
+        select(
+            Page.url,
+            Capture.outcome,
+            Document.content_hash,
+            Capture.fetched_at,
+            Capture.http_status,
+            Capture.error,
+        )
+        .join(Page, Page.id == Capture.page_id)
+        .outerjoin(Document, Document.id == Capture.document_id)
+        .where(Capture.crawl_run_id == run_id)
+        .order_by(Capture.id)
+    )
+    return [row._asdict() for row in session.execute(query)]

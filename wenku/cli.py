@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -135,6 +136,34 @@ def crawl(
     summary = run_crawl(job)
     emit_json(summary.to_json()) if as_json else print_summary(summary, f"crawl of {profile.name}")
     _exit_for(summary.status)
+
+
+@cli.command()
+@common_options
+@click.argument("url")
+@click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where WARC files go (default: env WENKU_WARC_DIR, else ./warc).",
+)
+def recrawl(settings: Settings, as_json: bool, url: str, warc_dir: Path | None) -> None:
+    """Fetch one URL now (conditional GET when known), archive it and print the outcome."""
+    from crawler.recrawl import recrawl as run_recrawl
+    from crawler.recrawl import recrawl_job
+    from wenku.output import print_recrawl
+
+    job = recrawl_job(
+        url,
+        settings.db_url,
+        settings.site_for_url(url),
+        warc_dir=warc_dir or settings.warc_dir,
+        flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
+    )
+    result = run_recrawl(job)
+    emit_json(result.to_json()) if as_json else print_recrawl(result)
+    if result.outcome == "failed":
+        click.echo(f"wenku: recrawl of {url} failed: {result.error}", err=True)
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.profiles import ProfileError, SiteProfile, profile_for_urls
 
@@ -34,6 +35,14 @@ class Settings:
     min_revisit_days: float = 1.0
     max_revisit_days: float = 30.0
     sites: dict[str, SiteProfile] = field(default_factory=dict)
+
+    def site_for_url(self, url: str) -> SiteProfile | None:
+        """The configured profile whose domains include `url`'s host, if any."""
+        host = urlsplit(url).hostname or ""
+        for profile in self.sites.values():
+            if host in profile.allowed_domains:
+                return profile
+        return None
 
     def site(self, name: str) -> SiteProfile:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from crawler.recrawl import RecrawlResult
 from crawler.run import CrawlSummary
 from pipeline.types import PageRecord
 
@@ -46,3 +47,12 @@ def print_record(record: PageRecord) -> None:
     console.print(doc.body, highlight=False, markup=False)
     for extra in record.extended_reading:
         console.print(f"扩展阅读: {extra.title} ({extra.content_hash[:12]})")
+
+
+def print_recrawl(result: RecrawlResult) -> None:
+    status = result.http_status if result.http_status is not None else "-"
+    console.print(f"[bold]{result.outcome}[/bold]  HTTP {status}  {result.url}")
+    if result.content_hash:
+        console.print(f"content_hash {result.content_hash}")
+    if result.error:
+        console.print(f"error: {result.error}")

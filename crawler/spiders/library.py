@@ -28,6 +28,7 @@ class LibrarySpider(Spider):
         profile: SiteProfile,
         known: dict[str, KnownPage] | None = None,
         due_only: bool = False,
+        follow_links: bool = True,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -35,6 +36,7 @@ class LibrarySpider(Spider):
         self.allowed_domains = list(profile.allowed_domains)
         self.known = known or {}
         self.due_only = due_only
+        self.follow_links = follow_links
         self.started_at = datetime.now(UTC)
         self.links = LinkExtractor(
             allow_domains=profile.allowed_domains,
@@ -52,6 +54,8 @@ class LibrarySpider(Spider):
 
     def parse(self, response: Response) -> Iterator[Fetch | Request]:
         yield fetch_from_response(response, self.profile.name)
+        if not self.follow_links:
+            return
         if 300 <= response.status < 400 and response.status != 304:
             yield from self._follow_redirect(response)
         elif 200 <= response.status < 300 and isinstance(response, TextResponse):
