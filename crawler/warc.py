@@ -16,6 +16,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import BinaryIO
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -98,6 +99,26 @@ class WarcStore:
             length=len(fetch.body),
             http_headers=headers,
             warc_headers_dict=warc_headers,
+        )
+
+
+def read_fetch(path: str, offset: int) -> Fetch:
+    """The fetch stored at `offset` of a WARC file (a response record or a revisit's headers)."""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        record = next(iter(ArchiveIterator(handle)))
+        headers = record.http_headers
+        status = int(headers.get_statuscode()) if headers else None
+        fetched_at = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date"))
+        return Fetch(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            site="",
+            fetched_at=fetched_at,
+            status=status,
+            headers={k.lower(): v for k, v in headers.headers} if headers else {},
+            body=record.content_stream().read() if record.rec_type == "response" else b"",
+            warc_file=path,
+            warc_offset=offset,
         )
 
 

@@ -57,6 +57,32 @@ def insert_ignoring_conflicts(session: Session, model: Any, rows: list[dict[str,
     session.execute(dialect_insert(model).on_conflict_do_nothing(), rows)
 
 
+def store_documents(
+    session: Session, docs: Sequence[tuple[CleanDocument, datetime]]
+) -> tuple[dict[str, int], set[str]]:
+    """Insert the documents not yet archived; return every hash's id and the hashes new here."""
+    by_hash = {doc.content_hash: (doc, seen_at) for doc, seen_at in docs}
+    if not by_hash:
+        return {}, set()
+    known = _ids_for(session, by_hash)
+    fresh = set(by_hash) - set(known)
+    rows = [_document_row(*by_hash[content_hash]) for content_hash in fresh]
+    insert_ignoring_conflicts(session, Document, rows)
+    if known:
+        newest = max(seen_at for _, seen_at in by_hash.values())
+        session.execute(
+            update(Document).where(Document.content_hash.in_(known)).values(last_seen_at=newest)
+        )
+    return _ids_for(session, by_hash), fresh
+
+
+def _ids_for(session: Session, hashes: Iterable[str]) -> dict[str, int]:
+    query = select(Document.content_hash, Document.id).where(
+        Document.content_hash.in_(list(hashes))
+    )
+    return {content_hash: doc_id for content_hash, doc_id in session.execute(query)}
+
+
 class _BatchWriter:
     def __init__(self, session: Session, crawl_run_id: int | None, policy: RevisitPolicy):
         self.session = session
@@ -81,26 +107,8 @@ class _BatchWriter:
         return outcomes
 
     def _store_documents(self, items: Sequence[Cleaned]) -> None:
-        docs = {doc.content_hash: (doc, item) for item in items for doc in _documents_of(item)}
-        if not docs:
-            return
-        known = self._ids_for(docs)
-        self.unclaimed = set(docs) - set(known)
-        rows = [_document_row(doc, item.fetch.fetched_at) for doc, item in docs.values()]
-        insert_ignoring_conflicts(
-            self.session, Document, [r for r in rows if r["content_hash"] in self.unclaimed]
-        )
-        newest = max(item.fetch.fetched_at for _, item in docs.values())
-        self.session.execute(
-            update(Document).where(Document.content_hash.in_(known)).values(last_seen_at=newest)
-        )
-        self.doc_ids = self._ids_for(docs)
-
-    def _ids_for(self, hashes: Iterable[str]) -> dict[str, int]:
-        query = select(Document.content_hash, Document.id).where(
-            Document.content_hash.in_(list(hashes))
-        )
-        return {content_hash: doc_id for content_hash, doc_id in self.session.execute(query)}
+        docs = [(doc, item.fetch.fetched_at) for item in items for doc in _documents_of(item)]
+        self.doc_ids, self.unclaimed = store_documents(self.session, docs)
 
     def _load_pages(self, urls: set[str]) -> dict[str, Page]:
         found = self.session.scalars(select(Page).where(Page.url.in_(urls)))

@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +209,33 @@ def export(settings: Settings, as_json: bool, fmt: str, out: Path | None) -> Non
     count = export_documents(settings.db_url, fmt, out)
     if out is not None:
         click.echo(f"exported {count} documents to {out}", err=True)
+
+
+@cli.command()
+@common_options
+@click.option(
+    "--since",
+    type=click.DateTime(),
+    metavar="DATE",
+    help="Only captures fetched at or after this time (UTC), e.g. 2026-11-01.",
+)
+def reprocess(settings: Settings, as_json: bool, since: datetime | None) -> None:
+    """Re-run today's cleaning over archived WARC captures, without refetching anything."""
+    from wenku.reprocess import reprocess as run_reprocess
+
+    summary = run_reprocess(
+        settings.db_url,
+        since.replace(tzinfo=UTC) if since else None,
+        flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
+    )
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        click.echo(
+            f"reprocessed {summary.captures} captures: {summary.documents_changed} now carry "
+            f"a different document ({summary.new_documents} new documents), "
+            f"{summary.pages_updated} pages updated, {summary.unreadable} unreadable"
+        )
 
 
 @cli.group()
