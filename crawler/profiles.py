@@ -55,7 +55,7 @@ def profile_for_urls(urls: list[str], name: str | None = None) -> SiteProfile:
 
 
 def is_loopback_host(host: str) -> bool:
-    host = host.split(":")[0].strip("[]")
+    host = urlsplit(f"//{host}").hostname or ""
     if host == "localhost":
         return True
     try:
@@ -65,7 +65,8 @@ def is_loopback_host(host: str) -> bool:
 
 
 def _host_of(url: str) -> str:
+    """The host, with its port when it has one (Scrapy's domain filters compare both)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ProfileError(f"not an http(s) URL: {url!r}")
-    return parts.hostname
+    return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname

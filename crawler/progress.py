@@ -26,7 +26,7 @@ class ProgressExtension:
         self.console = Console(file=sys.stderr)
         self.live: Live | None = None
         self.started = time.monotonic()
-        self.last_plain = 0.0
+        self.last_plain = self.started
         self.loop = task.LoopingCall(self.refresh)
 
     @classmethod

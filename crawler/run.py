@@ -98,7 +98,7 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
         **({"JOBDIR": str(job.jobdir)} if job.jobdir else {}),
         **job.settings,
     }
-    process = CrawlerProcess(crawl_settings(job.profile, overrides), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(job.profile, overrides))
     crawler = process.create_crawler(LibrarySpider)
     process.crawl(
         crawler,

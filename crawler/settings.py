@@ -14,6 +14,8 @@ BASE: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
+    "LOG_INSTALL_ROOT_HANDLER": True,
     "HTTPERROR_ALLOW_ALL": True,  # every response becomes a capture, errors included
     "REDIRECT_ENABLED": False,  # the spider records each redirect, then follows it
     "RETRY_TIMES": 2,

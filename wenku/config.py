@@ -38,7 +38,8 @@ class Settings:
 
     def site_for_url(self, url: str) -> SiteProfile | None:
         """The configured profile whose domains include `url`'s host, if any."""
-        host = urlsplit(url).hostname or ""
+        parts = urlsplit(url)
+        host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname or ""
         for profile in self.sites.values():
             if host in profile.allowed_domains:
                 return profile

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
@@ -33,7 +34,8 @@ class LibrarySpider(Spider):
     ):
         super().__init__(**kwargs)
         self.profile = profile
-        self.allowed_domains = list(profile.allowed_domains)
+        # Scrapy's offsite filter compares host names, its link extractor host:port.
+        self.allowed_domains = sorted({_hostname(domain) for domain in profile.allowed_domains})
         self.known = known or {}
         self.due_only = due_only
         self.follow_links = follow_links
@@ -86,6 +88,10 @@ class LibrarySpider(Spider):
 
     def _request(self, url: str, dont_filter: bool = False) -> Request:
         return Request(url, callback=self.parse, errback=self.failed, dont_filter=dont_filter)
+
+
+def _hostname(domain: str) -> str:
+    return urlsplit(f"//{domain}").hostname or domain
 
 
 def fetch_from_response(response: Response, site: str) -> Fetch:

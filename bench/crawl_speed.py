@@ -1,0 +1,153 @@
+"""`make bench`: a full wenku crawl against a bare Scrapy crawl of the same loopback site.
+
+Prints pages per second for both and their ratio (target ≥ 0.8), the peak memory of the
+wenku crawl (crawler and archive worker together; target ≤ 250 MB), and a second night
+where ~10% of pages changed, as ratios of the first night's time and bytes (target ≤ 0.3
+and ≤ 0.15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def demo_site(pages: int, port: int, night: int) -> Iterator[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "demosite",
+        "serve",
+        "--pages",
+        str(pages),
+        "--night",
+        str(night),
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip() + "/"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+class PeakMemory:
+    """Samples the resident memory of a process and all its descendants."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.pid)))
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [pid, *(p for child in children for p in _tree(int(child)))]
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run_json(command: list[str]) -> tuple[dict, int]:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, text=True)
+    memory = PeakMemory(process.pid)
+    out, _ = process.communicate()
+    peak = memory.stop()
+    if process.returncode:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}")
+    return json.loads(out), peak
+
+
+def bare_crawl(url: str) -> dict:
+    stats, _ = run_json([sys.executable, "bench/bare_spider.py", url])
+    return stats
+
+
+def wenku_crawl(url: str, db: str, warc: str) -> tuple[dict, int]:
+    return run_json(
+        [sys.executable, "-m", "wenku", "crawl", url, "--db", db, "--warc-dir", warc, "--json"]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=3000)
+    args = parser.parse_args()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        db, warc = f"sqlite:///{tmp}/bench.db", f"{tmp}/warc"
+        with demo_site(args.pages, port, night=1) as url:
+            bare = bare_crawl(url)
+            night1, peak = wenku_crawl(url, db, warc)
+        with demo_site(args.pages, port, night=2) as url:
+            night2, _ = wenku_crawl(url, db, warc)
+    report(args.pages, bare, night1, night2, peak)
+
+
+def report(pages: int, bare: dict, night1: dict, night2: dict, peak: int) -> None:
+    bare_rate = bare["response_received_count"] / bare["elapsed_time_seconds"]
+    wenku_rate = night1["fetched"] / night1["seconds"]
+    print(f"demo site: {pages} documents on loopback, {os.cpu_count()} cores")
+    print(
+        f"bare scrapy   {bare['response_received_count']:6d} pages "
+        f"{bare['elapsed_time_seconds']:7.1f} s  {bare_rate:6.1f} pages/s"
+    )
+    print(
+        f"wenku crawl   {night1['fetched']:6d} pages {night1['seconds']:7.1f} s  "
+        f"{wenku_rate:6.1f} pages/s  ratio {wenku_rate / bare_rate:.2f} (target >= 0.8)"
+    )
+    print(f"peak memory   {peak / 2**20:.0f} MB crawler + archive worker (target <= 250 MB)")
+    time_ratio = night2["seconds"] / night1["seconds"]
+    bytes_ratio = night2["bytes_received"] / max(1, night1["bytes_received"])
+    print(
+        f"night 2       {night2['fetched']:6d} pages {night2['seconds']:7.1f} s  "
+        f"outcomes {night2['outcomes']}"
+    )
+    print(
+        f"night 2 / night 1: time {time_ratio:.2f} (target <= 0.3), "
+        f"bytes {bytes_ratio:.2f} (target <= 0.15)"
+    )
+
+
+if __name__ == "__main__":
+    main()
