@@ -277,5 +277,12 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if _state["debug"]:
             traceback.print_exc()
-        click.echo(f"wenku: failed: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"wenku: failed: {_one_line(exc)}", err=True)
         sys.exit(1)
+
+
+def _one_line(exc: Exception) -> str:
+    """The exception's first line; for a database error, the driver's own message."""
+    cause = getattr(exc, "orig", None) or exc
+    first = next((line for line in str(cause).splitlines() if line.strip()), "")
+    return f"{type(cause).__name__}: {first.strip()}"
