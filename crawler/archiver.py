@@ -112,6 +112,7 @@ class _WorkerLoop:
         self.sessions = session_factory(target.db_url)
         self.warc = WarcStore(target.warc_dir) if target.warc_dir else None
         self.policy = RevisitPolicy.from_days(target.min_interval_days, target.max_interval_days)
+        self.near_duplicates = _load_index(self.sessions)
 
     def run(self, inbox: Any) -> None:
         try:
@@ -131,7 +132,13 @@ class _WorkerLoop:
         with self.sessions.begin() as session:
             if self.warc:
                 self._keep_raw(session, batch)
-            outcomes = archive_batch(session, cleaned, self.target.crawl_run_id, self.policy)
+            outcomes = archive_batch(
+                session,
+                cleaned,
+                self.target.crawl_run_id,
+                self.policy,
+                self.near_duplicates.add,
+            )
         return dict(Counter(outcomes))
 
     def _keep_raw(self, session: Any, batch: list[Fetch]) -> None:
@@ -159,6 +166,19 @@ class _WorkerLoop:
             return Cleaned(fetch, None, error=f"cleaning failed: {exc!r}")
 
 
+def _load_index(sessions: Any) -> Any:
+    from storage.neardup import NearDuplicateIndex
+
+    with sessions() as session:
+        return NearDuplicateIndex.load(session)
+
+
+def _crawler_gone() -> bool:
+    """True once the crawler process has died (killed): nothing more will arrive."""
+    parent = mp.parent_process()
+    return parent is not None and not parent.is_alive()
+
+
 def _take_batch(inbox: Any, size: int) -> tuple[list[Fetch], bool]:
     """Up to `size` fetches, waiting a moment at most for more, and whether to stop after."""
     batch: list[Fetch] = []
@@ -166,7 +186,7 @@ def _take_batch(inbox: Any, size: int) -> tuple[list[Fetch], bool]:
         try:
             item = inbox.get(timeout=_BATCH_SECONDS)
         except queue.Empty:
-            break
+            return batch, _crawler_gone()
         if item is _STOP:
             return batch, True
         batch.append(item)
