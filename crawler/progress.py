@@ -51,7 +51,8 @@ class ProgressExtension:
             self.live.stop()
 
     def refresh(self) -> None:
-        line = progress_line(self.crawler.stats.get_stats(), time.monotonic() - self.started)  # type: ignore[union-attr]
+        assert self.crawler.stats is not None
+        line = progress_line(self.crawler.stats.get_stats(), time.monotonic() - self.started)
         if self.live is not None:
             self.live.update(Text(line))
         elif time.monotonic() - self.last_plain >= PLAIN_EVERY_SECONDS:

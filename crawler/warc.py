@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -80,7 +80,7 @@ class WarcStore:
         self._file = open(self._path, "ab")  # noqa: SIM115 - kept open across records
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
 
-    def _record(self, writer: WARCWriter, fetch: Fetch, earlier: EarlierCapture | None):  # type: ignore[no-untyped-def]
+    def _record(self, writer: WARCWriter, fetch: Fetch, earlier: EarlierCapture | None) -> Any:
         headers = _http_headers(fetch)
         warc_headers = {"WARC-Date": _warc_date(fetch.fetched_at)}
         if earlier is not None and fetch.status == 200:
@@ -127,7 +127,7 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
-def _request_record(writer: WARCWriter, fetch: Fetch, response):  # type: ignore[no-untyped-def]
+def _request_record(writer: WARCWriter, fetch: Fetch, response: Any) -> Any:
     path = fetch.url.split("/", 3)[3] if fetch.url.count("/") >= 3 else ""
     headers = StatusAndHeaders(f"GET /{path} HTTP/1.1", [], protocol="", is_http_request=True)
     return writer.create_warc_record(

@@ -86,7 +86,7 @@ def last_raw_hashes(session: Session, urls: list[str]) -> dict[str, tuple[str, d
         .join(latest, latest.c.capture_id == Capture.id)
         .join(Page, Page.id == Capture.page_id)
     )
-    return {url: (raw, fetched_at) for url, raw, fetched_at in session.execute(query)}
+    return {url: (raw, at) for url, raw, at in session.execute(query) if raw is not None}
 
 
 def run_captures(session: Session, run_id: int) -> list[dict[str, Any]]:

@@ -79,11 +79,11 @@ def _capture_chunks(db_url: str, since: datetime | None) -> Iterator[list[tuple[
         if since is not None:
             query = query.where(Capture.fetched_at >= since)
         with session_factory(db_url)() as session:
-            rows = [tuple(row) for row in session.execute(query)]
+            rows: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(query)]
         if not rows:
             return
         yield rows
-        last_id = rows[-1][0]
+        last_id = int(rows[-1][0])
 
 
 def _reprocess_chunk(
@@ -158,7 +158,7 @@ def _original_payload(session: Session, raw_sha256: str) -> Fetch | None:
         .order_by(Capture.id)
     )
     for warc_file, offset in session.execute(query):
-        fetch = _read(warc_file, offset)
+        fetch = _read(warc_file or "", offset or 0)
         if fetch is not None and fetch.body:
             return fetch
     return None

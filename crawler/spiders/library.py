@@ -69,7 +69,8 @@ class LibrarySpider(Spider):
         if failure.check(IgnoreRequest):  # robots.txt or an offsite filter: nothing was fetched
             return
         request = failure.request  # type: ignore[attr-defined]
-        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        kind = failure.type.__name__ if failure.type else "Error"
+        error = f"{kind}: {failure.getErrorMessage()}"
         yield Fetch(request.url, self.profile.name, datetime.now(UTC), None, error=error)
 
     def _follow_redirect(self, response: Response) -> Iterator[Request]:
