@@ -7,7 +7,7 @@ batch written twice, never make a second row for one text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,15 +38,26 @@ class RevisitPolicy:
         return fetched_at + min(max(wait, self.min_interval), self.max_interval)
 
 
+NewDocumentsHook = Callable[[Session, dict[int, str]], object]
+
+
 def archive_batch(
     session: Session,
     items: Sequence[Cleaned],
     crawl_run_id: int | None,
     policy: RevisitPolicy | None = None,
+    on_new_documents: NewDocumentsHook | None = None,
 ) -> list[Outcome]:
-    """Write `items` (in order) and return each one's outcome. The caller commits."""
+    """Write `items` (in order) and return each one's outcome. The caller commits.
+
+    `on_new_documents` is called with the id and body of every document this batch
+    archived for the first time (near-duplicate linking).
+    """
     writer = _BatchWriter(session, crawl_run_id, policy or RevisitPolicy())
-    return writer.write(items)
+    outcomes = writer.write(items)
+    if on_new_documents is not None and writer.fresh_bodies:
+        on_new_documents(session, writer.fresh_bodies)
+    return outcomes
 
 
 def insert_ignoring_conflicts(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -90,6 +101,7 @@ class _BatchWriter:
         self.policy = policy
         self.doc_ids: dict[str, int] = {}
         self.unclaimed: set[str] = set()  # hashes first archived by this batch, not yet owned
+        self.fresh_bodies: dict[int, str] = {}
 
     def write(self, items: Sequence[Cleaned]) -> list[Outcome]:
         self._store_documents(items)
@@ -109,6 +121,8 @@ class _BatchWriter:
     def _store_documents(self, items: Sequence[Cleaned]) -> None:
         docs = [(doc, item.fetch.fetched_at) for item in items for doc in _documents_of(item)]
         self.doc_ids, self.unclaimed = store_documents(self.session, docs)
+        bodies = {doc.content_hash: doc.body for doc, _ in docs}
+        self.fresh_bodies = {self.doc_ids[h]: bodies[h] for h in self.unclaimed}
 
     def _load_pages(self, urls: set[str]) -> dict[str, Page]:
         found = self.session.scalars(select(Page).where(Page.url.in_(urls)))

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -127,3 +128,12 @@ class DocumentLink(Base):
     from_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     to_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class DocumentSignature(Base):
+    """A document's MinHash signature (pipeline.neardup), kept for near-duplicate lookups."""
+
+    __tablename__ = "document_signatures"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)

@@ -104,3 +104,40 @@ def test_revisit_interval_grows_with_stability() -> None:
     assert policy.next_fetch_at(T0, T0) == T0 + timedelta(days=1)
     assert policy.next_fetch_at(T0, T0 - timedelta(days=10)) == T0 + timedelta(days=5)
     assert policy.next_fetch_at(T0, T0 - timedelta(days=365)) == T0 + timedelta(days=30)
+
+
+PARAGRAPH = (
+    "执行力源于企业管理,近年来被逐步引入到政府管理中,并受到中央和各级政府领导的重视。"
+    "对政府而言,执行力就是贯彻执行党和国家方针政策和上级决策部署,从而实现预定目标任务的力度和能力。"
+)
+
+
+def test_near_duplicates_are_linked_not_merged(db_url: str) -> None:
+    from storage.neardup import NearDuplicateIndex
+
+    upgrade(db_url)
+    original = PARAGRAPH * 6
+    typo = original.replace("预定目标", "预订目标", 1)
+    unrelated = "今天召开全县农业农村工作会议,主要任务是总结去年工作,部署今年任务。" * 8
+    with session_factory(db_url)() as session:
+        index = NearDuplicateIndex.load(session)
+    for url, body in (
+        ("http://x/1.html", original),
+        ("http://x/2.html", typo),
+        ("http://x/3.html", unrelated),
+    ):
+        with session_factory(db_url).begin() as session:
+            archive_batch(session, [cleaned(url, body)], None, on_new_documents=index.add)
+    with session_factory(db_url)() as session:
+        links = session.execute(
+            select(DocumentLink.from_document_id, DocumentLink.to_document_id).where(
+                DocumentLink.kind == "near_duplicate"
+            )
+        ).all()
+        assert session.scalar(select(func.count()).select_from(Document)) == 3
+        ids = dict(session.execute(select(Document.body, Document.id)).all())
+    assert links == [(ids[typo], ids[original])]
+    # A new process sees the same index from the stored signatures.
+    with session_factory(db_url)() as session:
+        reloaded = NearDuplicateIndex.load(session)
+    assert reloaded.indexed == set(ids.values())
