@@ -61,30 +61,42 @@ def archive_batch(
 
 
 def insert_ignoring_conflicts(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+    if rows:
+        session.execute(_dialect_insert(session, model).on_conflict_do_nothing(), rows)
+
+
+def _dialect_insert(session: Session, model: Any) -> Any:
     dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(dialect_insert(model).on_conflict_do_nothing(), rows)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def store_documents(
     session: Session, docs: Sequence[tuple[CleanDocument, datetime]]
 ) -> tuple[dict[str, int], set[str]]:
-    """Insert the documents not yet archived; return every hash's id and the hashes new here."""
+    """Insert the documents not yet archived; return every hash's id and the hashes new here.
+
+    "New here" comes from INSERT … RETURNING, so two writers racing on one text never
+    both count it as new: the loser's insert returns nothing.
+    """
     by_hash = {doc.content_hash: (doc, seen_at) for doc, seen_at in docs}
     if not by_hash:
         return {}, set()
     known = _ids_for(session, by_hash)
-    fresh = set(by_hash) - set(known)
-    rows = [_document_row(*by_hash[content_hash]) for content_hash in fresh]
-    insert_ignoring_conflicts(session, Document, rows)
+    rows = [_document_row(*by_hash[h]) for h in by_hash if h not in known]
+    fresh = _insert_returning_hashes(session, rows)
     if known:
         newest = max(seen_at for _, seen_at in by_hash.values())
         session.execute(
             update(Document).where(Document.content_hash.in_(known)).values(last_seen_at=newest)
         )
-    return _ids_for(session, by_hash), fresh
+    return {**known, **_ids_for(session, set(by_hash) - set(known))}, fresh
+
+
+def _insert_returning_hashes(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    if not rows:
+        return set()
+    statement = _dialect_insert(session, Document).on_conflict_do_nothing()
+    return set(session.scalars(statement.returning(Document.content_hash), rows))
 
 
 def _ids_for(session: Session, hashes: Iterable[str]) -> dict[str, int]:

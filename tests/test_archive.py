@@ -141,3 +141,25 @@ def test_near_duplicates_are_linked_not_merged(db_url: str) -> None:
     with session_factory(db_url)() as session:
         reloaded = NearDuplicateIndex.load(session)
     assert reloaded.indexed == set(ids.values())
+
+
+def test_two_writers_racing_on_one_text_count_it_new_once(db_url: str) -> None:
+    import threading
+
+    upgrade(db_url)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def writer(url: str) -> None:
+        with session_factory(db_url).begin() as session:
+            barrier.wait()
+            outcomes.extend(
+                archive_batch(session, [cleaned(url, "两个抓取进程同时遇到的同一篇文章")], None)
+            )
+
+    threads = [threading.Thread(target=writer, args=(f"http://x/{i}.html",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["duplicate", "new"]
