@@ -157,7 +157,8 @@ class _WorkerLoop:
     def _clean(self, fetch: Fetch) -> Cleaned:
         from pipeline import process_page
 
-        if fetch.status is None or not 200 <= fetch.status < 300 or not fetch.is_html:
+        ok = fetch.status is not None and 200 <= fetch.status < 300
+        if not (ok and fetch.detail and fetch.is_html):  # list pages, PDFs, errors
             return Cleaned(fetch, None)
         try:
             return Cleaned(fetch, process_page(fetch.raw_page()))

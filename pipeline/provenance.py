@@ -35,6 +35,7 @@ class Fetch:
     error: str | None = None
     warc_file: str | None = None
     warc_offset: int | None = None
+    detail: bool = True  # the site profile calls this URL a document page: clean it
 
     @property
     def raw_sha256(self) -> str | None:

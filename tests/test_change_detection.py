@@ -25,6 +25,7 @@ def variant(spam: str = SPAM, time: str = TIME, edit: tuple[str, str] | None = N
 def recrawl(server: PageServer, db_url: str, tmp_path: Path) -> dict:
     result = run_wenku(
         "recrawl",
+        "--direct",  # the fetch itself, without the Prefect flow around it (test_flows.py)
         server.url + "/gongwen/583455.html",
         "--db",
         db_url,

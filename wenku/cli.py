@@ -6,12 +6,13 @@ stderr and no traceback unless --debug.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,45 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+MOMENT = click.DateTime(
+    ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
+)
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--site, --category, --since, --until, --date-field: which documents (search, export)."""
+
+    @click.option(
+        "--site", metavar="NAME", help="Only documents seen on this site (now or before)."
+    )
+    @click.option(
+        "--category", metavar="PATH", help="Only this category and those below it, e.g. 公文素材."
+    )
+    @click.option("--since", type=MOMENT, metavar="DATE", help="Dated at or after DATE (UTC).")
+    @click.option("--until", type=MOMENT, metavar="DATE", help="Dated before DATE (UTC).")
+    @click.option(
+        "--date-field",
+        type=click.Choice(["published_at", "first_seen_at", "last_seen_at"]),
+        default="published_at",
+        show_default=True,
+        help="The date --since and --until look at.",
+    )
+    @functools.wraps(command)
+    def wrapper(
+        site: str | None,
+        category: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        date_field: Any,
+        **kwargs: Any,
+    ) -> Any:
+        from storage.filters import Filters
+
+        return command(filters=Filters(site, category, since, until, date_field), **kwargs)
+
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wenku")
 def cli() -> None:
@@ -87,7 +127,7 @@ def demo(settings: Settings, as_json: bool, pages: int) -> None:
 
 @cli.command()
 @common_options
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
 @click.option("--site", metavar="NAME", help="Use the named site profile from the config file.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages.")
 @click.option(
@@ -107,6 +147,11 @@ def demo(settings: Settings, as_json: bool, pages: int) -> None:
     show_default=True,
     help="What the crawl_runs row records this run as.",
 )
+@click.option(
+    "--jobdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scrapy JOBDIR: an interrupted crawl run again with the same one resumes.",
+)
 def crawl(
     settings: Settings,
     as_json: bool,
@@ -116,6 +161,7 @@ def crawl(
     warc_dir: Path | None,
     due_only: bool,
     kind: str,
+    jobdir: Path | None,
 ) -> None:
     """Crawl a document library from its start URL(s) and archive every page."""
     from crawler.run import CrawlJob, run_crawl
@@ -130,6 +176,8 @@ def crawl(
         kind=kind,
         due_only=due_only,
         progress=not as_json,
+        flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
+        jobdir=jobdir,
         min_revisit_days=settings.min_revisit_days,
         max_revisit_days=settings.max_revisit_days,
         settings={"LOG_LEVEL": "INFO"} if _state["debug"] else {},
@@ -147,20 +195,34 @@ def crawl(
     type=click.Path(file_okay=False, path_type=Path),
     help="Where WARC files go (default: env WENKU_WARC_DIR, else ./warc).",
 )
-def recrawl(settings: Settings, as_json: bool, url: str, warc_dir: Path | None) -> None:
-    """Fetch one URL now (conditional GET when known), archive it and print the outcome."""
+@click.option("--direct", is_flag=True, hidden=True, help="Fetch here, not via the flow.")
+def recrawl(
+    settings: Settings, as_json: bool, url: str, warc_dir: Path | None, direct: bool
+) -> None:
+    """Fetch one URL now (conditional GET when known), archive it and print the outcome.
+
+    Runs the `recrawl_url` Prefect flow (its ephemeral mode when no Prefect API is set);
+    the flow's own crawl process takes the hidden --direct path.
+    """
     from crawler.recrawl import recrawl as run_recrawl
     from crawler.recrawl import recrawl_job
+    from flows.entry import recrawl_via_flow
     from wenku.output import print_recrawl
 
-    job = recrawl_job(
-        url,
-        settings.db_url,
-        settings.site_for_url(url),
-        warc_dir=warc_dir or settings.warc_dir,
-        flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
-    )
-    result = run_recrawl(job)
+    if direct:
+        job = recrawl_job(
+            url,
+            settings.db_url,
+            settings.site_for_url(url),
+            warc_dir=warc_dir or settings.warc_dir,
+            flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
+        )
+        result = run_recrawl(job)
+    else:
+        flags = click.get_current_context().params
+        result = recrawl_via_flow(
+            url, flags["db_url"], flags["config_file"], warc_dir, _state["debug"]
+        )
     emit_json(result.to_json()) if as_json else print_recrawl(result)
     if result.outcome == "failed":
         click.echo(f"wenku: recrawl of {url} failed: {result.error}", err=True)
@@ -188,6 +250,7 @@ def clean(settings: Settings, as_json: bool, file: Any, url: str, encoding: str 
 
 @cli.command()
 @common_options
+@filter_options
 @click.option(
     "--format",
     "fmt",
@@ -200,13 +263,14 @@ def clean(settings: Settings, as_json: bool, file: Any, url: str, encoding: str 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here instead of stdout (parquet needs --out).",
 )
-def export(settings: Settings, as_json: bool, fmt: str, out: Path | None) -> None:
+def export(settings: Settings, as_json: bool, filters: Any, fmt: str, out: Path | None) -> None:
     """Export the documents, with their provenance, as JSON lines, CSV or Parquet."""
     from storage.export import export_documents
 
     if fmt == "parquet" and out is None:
         raise UserError("--format parquet needs --out PATH (Parquet is not written to a terminal)")
-    count = export_documents(settings.db_url, fmt, out)
+    with analyst_errors():
+        count = export_documents(settings.db_url, fmt, out, filters)
     if out is not None:
         click.echo(f"exported {count} documents to {out}", err=True)
 
@@ -255,6 +319,112 @@ def upgrade(settings: Settings, as_json: bool) -> None:
     )
 
 
+@cli.command()
+@common_options
+@filter_options
+@click.argument("text", nargs=-1, required=True)
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="How many documents to show, best first.",
+)
+def search(
+    settings: Settings, as_json: bool, filters: Any, text: tuple[str, ...], limit: int
+) -> None:
+    """Full-text search over titles and bodies, in Simplified or Traditional Chinese."""
+    from storage.search import query_terms, search_archive
+    from wenku.present import print_hits
+
+    words = " ".join(text)
+    with analyst_errors():
+        hits = search_archive(settings.db_url, words, filters, limit)
+    emit_json([hit.to_json() for hit in hits]) if as_json else print_hits(hits, query_terms(words))
+
+
+@cli.command()
+@common_options
+@click.argument("sql")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="A table shows the first 1000 rows; csv, json and jsonl stream them all.",
+)
+def query(settings: Settings, as_json: bool, sql: str, fmt: str) -> None:
+    """Run one read-only SQL statement (SQL, or - for stdin) against the archive."""
+    from storage.query import run_sql
+    from wenku.present import write_result
+
+    with (
+        analyst_errors(),
+        run_sql(settings.db_url, sys.stdin.read() if sql == "-" else sql) as rows,
+    ):
+        write_result(rows, "json" if as_json else fmt, sys.stdout)
+
+
+@cli.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to serve on.")
+@click.option(
+    "--port",
+    default=8001,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="The port to serve on.",
+)
+def browse(settings: Settings, as_json: bool, host: str, port: int) -> None:
+    """Open a SQLite archive read-only in Datasette, to browse and query it in a web page."""
+    from wenku.browse import archive_path, serve
+
+    with analyst_errors():
+        path = archive_path(settings.db_url)
+    click.echo(f"serving {path} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    serve(path, host, port)
+
+
+class AnalystMistake(click.ClickException):
+    """A refused or mistaken request of an analyst (a write in wenku query): exit 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"wenku: error: {self.message}", err=True)
+
+
+@contextlib.contextmanager
+def analyst_errors() -> Iterator[None]:
+    from storage.query import AnalystError
+
+    try:
+        yield
+    except AnalystError as exc:
+        raise AnalystMistake(str(exc)) from exc
+
+
+@cli.command()
+@common_options
+@click.option(
+    "--port",
+    default=4200,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port of the local Prefect server started when no PREFECT_API_URL is set.",
+)
+def schedule(settings: Settings, as_json: bool, port: int) -> None:
+    """Serve the Prefect deployments: the nightly crawl on its cron, recrawl on demand."""
+    from flows.env import export_settings
+    from wenku.schedule import print_serving, run_schedule
+
+    flags = click.get_current_context().params
+    export_settings(flags["db_url"], flags["config_file"])
+    run_schedule(settings, port, emit_json if as_json else print_serving)
+    click.echo("wenku schedule: stopped", err=True)
+
+
 def _exit_for(status: str) -> None:
     if status != "finished":
         raise click.exceptions.Exit(1)
@@ -262,7 +432,9 @@ def _exit_for(status: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        cli.main(args=argv, prog_name="wenku", standalone_mode=False)
+        # Without standalone mode click returns (not raises) a command's Exit code.
+        code = cli.main(args=argv, prog_name="wenku", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:

@@ -49,13 +49,19 @@ class LibrarySpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         for url in self.profile.start_urls:
             yield self._request(url, dont_filter=True)
-        if self.due_only:
-            for page in self.known.values():
-                if page.has_document and self._is_due(page):
-                    yield self._request(page.url)
+        # Known documents are revisited directly: an unchanged page answers 304 with no
+        # body, so the links on it (a mobile mirror, say) would not be found again.
+        if not self.follow_links:  # a recrawl of its start URLs only
+            return
+        starts = set(self.profile.start_urls)
+        for page in self.known.values():
+            if page.has_document and page.url not in starts and self._revisit(page.url):
+                yield self._request(page.url)
 
     def parse(self, response: Response) -> Iterator[Fetch | Request]:
-        yield fetch_from_response(response, self.profile.name)
+        fetch = fetch_from_response(response, self.profile.name)
+        fetch.detail = self.profile.is_detail(response.url)
+        yield fetch
         if not self.follow_links:
             return
         if 300 <= response.status < 400 and response.status != 304:
@@ -79,6 +85,9 @@ class LibrarySpider(Spider):
             url = response.urljoin(location.decode("latin-1"))
             if self._wanted(url):
                 yield self._request(url)
+
+    def _revisit(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "") in self.allowed_domains and self._wanted(url)
 
     def _wanted(self, url: str) -> bool:
         page = self.known.get(url)

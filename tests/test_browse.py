@@ -1,0 +1,98 @@
+"""`wenku browse`: Datasette serves a SQLite archive read-only on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from storage.engine import dispose_all
+from tests.analyst_archive import build
+from tests.conftest import ROOT, run_wenku
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str, timeout: float = 20) -> str:
+    """GET `url`, waiting (up to `timeout` seconds) for the server to come up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return str(response.read().decode("utf-8"))
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A sample archive served by `wenku browse`; yields its base URL and file."""
+    archive = tmp_path / "archive.db"
+    build(f"sqlite:///{archive}")
+    dispose_all()  # the last connection closes: the WAL is checkpointed into the file
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wenku",
+            "browse",
+            "--db",
+            f"sqlite:///{archive}",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "WENKU_DB_URL": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}", archive
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=20)
+        assert b"Traceback" not in stderr, stderr.decode()
+
+
+def test_serves_a_page_listing_the_tables_and_searches(served: tuple[str, Path]) -> None:
+    base, archive = served
+    before = hashlib.sha256(archive.read_bytes()).hexdigest()
+    page = fetch(f"{base}/archive")
+    for table in ("documents", "pages", "captures", "crawl_runs", "document_versions"):
+        assert f'href="/archive/{table}"' in page
+    found = json.loads(
+        fetch(f"{base}/archive/documents.json?_shape=array&_search={quote('执行力')}")
+    )
+    assert [row["title"] for row in found] == ["政府自身建设"]
+    assert hashlib.sha256(archive.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize(
+    "db,message",
+    [
+        ("postgresql+psycopg://postgres@127.0.0.1:9/x", "SQLite archives only"),
+        ("sqlite:///{tmp}/none.db", "no archive"),
+    ],
+)
+def test_what_it_cannot_serve_is_a_usage_error(tmp_path: Path, db: str, message: str) -> None:
+    result = run_wenku("browse", "--db", db.format(tmp=tmp_path), "--port", str(free_port()))
+    assert result.code == 2 and message in result.stderr
+    assert not (tmp_path / "none.db").exists()

@@ -1,0 +1,105 @@
+"""End to end: `wenku crawl` of the demo library into a real archive (SQLite and PostgreSQL).
+
+The demo server runs in this process on loopback; the crawl runs as the real CLI in a
+child process. Assertions compare the archive with the site's own ground truth and the
+server's request log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from demosite import DemoServer
+from storage.engine import session_factory
+from storage.models import Capture, Document, Page
+from tests.conftest import run_wenku
+
+PAGES = 60
+MAX_DEPTH = 20
+
+
+def crawl(server: DemoServer, db_url: str, warc: Path, *extra: str) -> dict[str, Any]:
+    result = run_wenku(
+        "crawl", server.url + "/", "--db", db_url, "--warc-dir", str(warc), "--json", *extra
+    )
+    assert result.code == 0, result.stderr[-3000:]
+    return result.json()
+
+
+def expected_hashes(truth: dict[str, Any]) -> set[str]:
+    """Every text a crawl can reach: pages robots.txt allows, and their 扩展阅读 articles."""
+    hashes: set[str] = set()
+    for page in truth["pages"].values():
+        if page.get("content_hash") and page.get("crawlable", True) and page["status"] == 200:
+            hashes.add(page["content_hash"])
+            hashes.update(extra["content_hash"] for extra in page.get("extended_reading", []))
+    return hashes
+
+
+def captures_by_path(db_url: str, base: str) -> dict[str, list[tuple[Any, ...]]]:
+    query = (
+        select(Page.url, Capture.http_status, Capture.outcome, Capture.document_id, Capture.error)
+        .join(Page, Page.id == Capture.page_id)
+        .order_by(Capture.id)
+    )
+    found: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    with session_factory(db_url)() as session:
+        for url, *rest in session.execute(query):
+            found[url.removeprefix(base)].append(tuple(rest))
+    return found
+
+
+@pytest.fixture
+def first_night(db_url: str, tmp_path: Path) -> Any:
+    with DemoServer(pages=PAGES, seed=7, night=1) as server:
+        summary = crawl(server, db_url, tmp_path / "warc")
+        yield server, summary, db_url, tmp_path
+
+
+def test_every_document_archived_exactly_once(first_night: Any) -> None:
+    server, summary, db_url, _ = first_night
+    truth = server.site.truth()
+    assert summary["status"] == "finished"
+    with session_factory(db_url)() as session:
+        archived = set(session.scalars(select(Document.content_hash)))
+        pages = dict(session.execute(select(Page.url, Page.document_id)).all())
+    wanted = expected_hashes(truth)
+    assert archived == wanted, (
+        f"missing {len(wanted - archived)}, unexpected {len(archived - wanted)}"
+    )
+    # Mirrors and the two scripts of one text share one document row.
+    rows_per_truth: dict[str, set[int | None]] = defaultdict(set)
+    for path, page in truth["pages"].items():
+        if page.get("content_hash") and server.url + path in pages:
+            rows_per_truth[page["content_hash"]].add(pages[server.url + path])
+    assert rows_per_truth and all(len(rows) == 1 for rows in rows_per_truth.values())
+    assert any(
+        len([p for p in truth["pages"].values() if p.get("content_hash") == h]) > 1
+        for h in rows_per_truth
+    ), "the demo site should publish some text twice"
+
+
+def test_robots_trap_flaky_pdf_and_missing(first_night: Any) -> None:
+    server, _, db_url, _ = first_night
+    special = server.site.truth()["special"]
+    paths = [entry.path for entry in server.request_log]
+    assert "/robots.txt" in paths
+    assert not [p for p in paths if p.startswith(special["disallowed_prefix"])]
+    assert 0 < len([p for p in paths if p.startswith(special["trap_prefix"])]) <= MAX_DEPTH + 1
+    captures = captures_by_path(db_url, server.url)
+    for flaky in special["flaky"]:
+        assert paths.count(flaky) >= 2  # a 500, then the retry that succeeded
+        assert captures[flaky][-1][:2] == (200, "new") or captures[flaky][-1][:2] == (
+            200,
+            "duplicate",
+        )
+        assert captures[flaky][-1][2] is not None
+    for pdf in special["pdf"]:
+        assert captures[pdf] == [(200, "skipped", None, None)]
+    for missing in special["missing"]:
+        assert captures[missing] == [(404, "failed", None, "HTTP 404")]
