@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.provenance import Cleaned, Fetch
+from pipeline.provenance import Cleaned, Discovered, Fetch
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,9 @@ class Archiver:
     def start(self) -> None:
         self._process.start()
 
-    def submit(self, fetch: Fetch) -> None:
+    def submit(self, item: Fetch | Discovered) -> None:
         self._check_alive()
-        self._inbox.put(fetch)
+        self._inbox.put(item)
 
     def poll(self) -> Counter[str]:
         """Take in the counts of every batch written since the last poll."""
@@ -125,11 +125,14 @@ class _WorkerLoop:
             if self.warc:
                 self.warc.close()
 
-    def _archive(self, batch: list[Fetch]) -> dict[str, int]:
+    def _archive(self, items: list[Fetch | Discovered]) -> dict[str, int]:
         from storage.archive import archive_batch
+        from storage.repository import remember_links
 
+        batch = [item for item in items if isinstance(item, Fetch)]
         cleaned = [self._clean(fetch) for fetch in batch]
         with self.sessions.begin() as session:
+            remember_links(session, [item for item in items if isinstance(item, Discovered)])
             if self.warc:
                 self._keep_raw(session, batch)
             outcomes = archive_batch(
@@ -180,9 +183,9 @@ def _crawler_gone() -> bool:
     return parent is not None and not parent.is_alive()
 
 
-def _take_batch(inbox: Any, size: int) -> tuple[list[Fetch], bool]:
-    """Up to `size` fetches, waiting a moment at most for more, and whether to stop after."""
-    batch: list[Fetch] = []
+def _take_batch(inbox: Any, size: int) -> tuple[list[Fetch | Discovered], bool]:
+    """Up to `size` items, waiting a moment at most for more, and whether to stop after."""
+    batch: list[Fetch | Discovered] = []
     while len(batch) < size:
         try:
             item = inbox.get(timeout=_BATCH_SECONDS)

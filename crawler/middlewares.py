@@ -6,6 +6,9 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares import robotstxt
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
 
 
 class ConditionalGetMiddleware:
@@ -32,3 +35,18 @@ class ConditionalGetMiddleware:
             request.headers.setdefault(b"If-Modified-Since", page.last_modified.encode("latin-1"))
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("wenku/conditional_requests")
+
+
+class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
+    """Scrapy's, with every request that waits for a site's robots.txt given the parser.
+
+    Since scrapy/scrapy#6802 the waiters share one Deferred through
+    `maybe_deferred_to_future`, whose callback returns None: only the first waiter gets
+    the parser, the others get None and are let through, disallowed or not. A crawl that
+    starts with many requests to one new host (known pages, a resumed frontier) hits it.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        stored = self._parsers.get(urlparse_cached(request).netloc)
+        return stored if isinstance(stored, RobotParser) else parser

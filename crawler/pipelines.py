@@ -10,7 +10,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.archiver import Archiver, ArchiveTarget
-from pipeline.provenance import Fetch
+from pipeline.provenance import Discovered, Fetch
 
 
 class ArchivePipeline:
@@ -40,9 +40,9 @@ class ArchivePipeline:
         self._poll.start(0.5, now=False)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, Fetch):
+        if isinstance(item, Fetch | Discovered):
             self.archiver.submit(item)
-            self._stats.inc_value("wenku/fetches")
+            self._stats.inc_value(f"wenku/{type(item).__name__.lower()}")
         return item
 
     def close_spider(self) -> None:

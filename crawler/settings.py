@@ -22,7 +22,11 @@ BASE: dict[str, Any] = {
     "DOWNLOAD_TIMEOUT": 30,
     "DOWNLOAD_MAXSIZE": 32 * 1024 * 1024,
     "LOG_LEVEL": "WARNING",
-    "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.ConditionalGetMiddleware": 560},
+    "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "crawler.middlewares.RobotsTxtMiddleware": 100,
+        "crawler.middlewares.ConditionalGetMiddleware": 560,
+    },
     "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
     "EXTENSIONS": {"crawler.progress.ProgressExtension": 500},
 }

@@ -50,6 +50,16 @@ class Fetch:
         return RawPage(url=self.url, body=self.body, headers=self.headers, status=self.status or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    """A document URL found on a page: remembered so that a later crawl can fetch it even
+    when the page that links to it is skipped (not due) or answers 304 (no body)."""
+
+    url: str
+    site: str
+    seen_at: datetime
+
+
 @dataclass(slots=True)
 class Cleaned:
     """A fetch together with what the cleaning path made of it (None: not cleaned)."""

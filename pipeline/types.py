@@ -43,6 +43,7 @@ class Article:
 
     title: str
     lines: list[str]
+    source: str | None = None  # an appended article's closing `(来源:…)`, if it has one
 
 
 @dataclass(slots=True)
@@ -58,6 +59,8 @@ class Extracted:
     extended_reading: list[Article] = field(default_factory=list)
     chrome_lines: int = 0  # lines the extractor recognised as site chrome and left out
     spam_lines: int = 0  # lines before the header recognised as injected SEO spam
+    cloaking_lines: int = 0  # lines before the header that are markup shown as text
+    script: str = "neutral"  # the body's script: "traditional", "simplified" or "neutral"
     link_density: float = 0.0  # share of the page's text inside links (list pages are high)
 
 

@@ -200,7 +200,8 @@ class _BatchWriter:
 
     def _insert_captures(self, captures: list[tuple[Cleaned, Page, Outcome]]) -> None:
         rows = [self._capture_row(item, page, outcome) for item, page, outcome in captures]
-        self.session.execute(insert(Capture), rows)
+        if rows:
+            self.session.execute(insert(Capture), rows)
 
     def _capture_row(self, item: Cleaned, page: Page, outcome: Outcome) -> dict[str, Any]:
         fetch = item.fetch

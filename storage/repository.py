@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pipeline.provenance import Discovered
 from storage.models import Capture, CrawlRun, Document, Page
 
 RUN_KINDS = ("nightly", "recrawl", "manual", "reprocess", "demo")
@@ -22,10 +23,28 @@ class KnownPage:
     last_modified: str | None
     next_fetch_at: datetime | None
     has_document: bool
+    fetched: bool = True  # False: a link found on a page, not fetched yet
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def remember_links(session: Session, found: list[Discovered]) -> None:
+    """Record document links found on pages, as pages not fetched yet (idempotent)."""
+    from storage.archive import insert_ignoring_conflicts
+
+    rows = [
+        {
+            "url": d.url,
+            "site": d.site,
+            "first_seen_at": d.seen_at,
+            "fetch_count": 0,
+            "change_count": 0,
+        }
+        for d in {d.url: d for d in found}.values()
+    ]
+    insert_ignoring_conflicts(session, Page, rows)
 
 
 def start_run(session: Session, kind: str, flow_run_id: str | None = None) -> CrawlRun:
@@ -47,12 +66,18 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
 def known_pages(session: Session, urls: list[str] | None = None) -> Iterator[KnownPage]:
     """Pages in the archive (all, or those of `urls`), streamed: what conditional GETs need."""
     query = select(
-        Page.url, Page.etag, Page.last_modified, Page.next_fetch_at, Page.document_id
+        Page.url,
+        Page.etag,
+        Page.last_modified,
+        Page.next_fetch_at,
+        Page.document_id,
+        Page.last_fetched_at,
     ).execution_options(yield_per=2000)
     if urls is not None:
         query = query.where(Page.url.in_(urls))
-    for url, etag, last_modified, next_fetch_at, document_id in session.execute(query):
-        yield KnownPage(url, etag, last_modified, next_fetch_at, document_id is not None)
+    for url, etag, modified, next_fetch_at, document_id, fetched_at in session.execute(query):
+        has_document, fetched = document_id is not None, fetched_at is not None
+        yield KnownPage(url, etag, modified, next_fetch_at, has_document, fetched)
 
 
 def outcome_counts(session: Session, run_id: int) -> dict[str, int]:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
+# Prefect writes its home on import: keep every test (and the CLIs they start) off ~/.prefect.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="wenku-test-prefect-"))
 POSTGRES_URL = os.environ.get("WENKU_TEST_POSTGRES_URL")
 SKIP_POSTGRES = (
     "PostgreSQL tests need a server: set WENKU_TEST_POSTGRES_URL="
@@ -52,7 +55,7 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'archive.db'}"
 
 
-class fresh_postgres_database:  # noqa: N801 - used as a context manager
+class fresh_postgres_database:
     def __init__(self, server_url: str):
         self.admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
         self.name = f"wenku_test_{uuid.uuid4().hex[:12]}"

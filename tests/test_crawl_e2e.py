@@ -103,3 +103,17 @@ def test_robots_trap_flaky_pdf_and_missing(first_night: Any) -> None:
         assert captures[pdf] == [(200, "skipped", None, None)]
     for missing in special["missing"]:
         assert captures[missing] == [(404, "failed", None, "HTTP 404")]
+
+
+def test_robots_txt_holds_for_many_first_requests_at_once(sqlite_url: str, tmp_path: Path) -> None:
+    # Every start URL waits for robots.txt together (scrapy/scrapy#6802 let all but one through).
+    with DemoServer(pages=20, seed=7, night=1) as server:
+        private = server.site.truth(bodies=False)["special"]["private"]
+        urls = [server.url + "/"] + [server.url + path for path in private]
+        result = run_wenku(
+            "crawl", *urls, "--db", sqlite_url, "--warc-dir", str(tmp_path), "--json"
+        )
+        assert result.code == 0, result.stderr[-2000:]
+        fetched = [entry.path for entry in server.request_log]
+    assert len(private) >= 2
+    assert not set(private) & set(fetched)

@@ -201,8 +201,8 @@ def recrawl(
 ) -> None:
     """Fetch one URL now (conditional GET when known), archive it and print the outcome.
 
-    Runs the `recrawl_url` Prefect flow (its ephemeral mode when no Prefect API is set);
-    the flow's own crawl process takes the hidden --direct path.
+    Runs as one run of the `recrawl_url` Prefect flow (in Prefect's ephemeral mode when no
+    Prefect API is configured).
     """
     from crawler.recrawl import recrawl as run_recrawl
     from crawler.recrawl import recrawl_job

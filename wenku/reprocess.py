@@ -24,6 +24,8 @@ from storage.models import Capture, Page
 from storage.repository import finish_run, start_run
 
 CHUNK = 200
+# Captures whose page carried a document; list pages, PDFs and errors have nothing to re-clean.
+DOCUMENT_OUTCOMES = ("new", "changed", "unchanged", "duplicate")
 
 
 @dataclass(slots=True)
@@ -72,7 +74,12 @@ def _capture_chunks(db_url: str, since: datetime | None) -> Iterator[list[tuple[
                 Page.url,
             )
             .join(Page, Page.id == Capture.page_id)
-            .where(Capture.id > last_id, Capture.http_status == 200, Capture.warc_file.is_not(None))
+            .where(
+                Capture.id > last_id,
+                Capture.http_status == 200,
+                Capture.warc_file.is_not(None),
+                Capture.outcome.in_(DOCUMENT_OUTCOMES),
+            )
             .order_by(Capture.id)
             .limit(CHUNK)
         )

@@ -14,7 +14,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from twisted.python.failure import Failure
 
 from crawler.profiles import SiteProfile
-from pipeline.provenance import Fetch
+from pipeline.provenance import Discovered, Fetch
 from storage.repository import KnownPage
 
 # PDFs are fetched and recorded (not parsed); other binaries are not followed.
@@ -39,6 +39,7 @@ class LibrarySpider(Spider):
         self.known = known or {}
         self.due_only = due_only
         self.follow_links = follow_links
+        self.reported: set[str] = set()  # detail URLs already sent as Discovered
         self.started_at = datetime.now(UTC)
         self.links = LinkExtractor(
             allow_domains=profile.allowed_domains,
@@ -49,16 +50,18 @@ class LibrarySpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         for url in self.profile.start_urls:
             yield self._request(url, dont_filter=True)
-        # Known documents are revisited directly: an unchanged page answers 304 with no
-        # body, so the links on it (a mobile mirror, say) would not be found again.
+        # Known documents, and document links found before but never fetched, are visited
+        # directly: an unchanged page answers 304 with no body, and a page that is not due
+        # is skipped, so the links on them (a mobile mirror, say) would not be seen again.
         if not self.follow_links:  # a recrawl of its start URLs only
             return
         starts = set(self.profile.start_urls)
         for page in self.known.values():
-            if page.has_document and page.url not in starts and self._revisit(page.url):
+            pending = page.has_document or not page.fetched  # never fetched: a link found earlier
+            if pending and page.url not in starts and self._revisit(page.url):
                 yield self._request(page.url)
 
-    def parse(self, response: Response) -> Iterator[Fetch | Request]:
+    def parse(self, response: Response) -> Iterator[Fetch | Discovered | Request]:
         fetch = fetch_from_response(response, self.profile.name)
         fetch.detail = self.profile.is_detail(response.url)
         yield fetch
@@ -68,6 +71,7 @@ class LibrarySpider(Spider):
             yield from self._follow_redirect(response)
         elif 200 <= response.status < 300 and isinstance(response, TextResponse):
             for link in self.links.extract_links(response):
+                yield from self._discovered(link.url)
                 if self._wanted(link.url):
                     yield self._request(link.url)
 
@@ -85,6 +89,11 @@ class LibrarySpider(Spider):
             url = response.urljoin(location.decode("latin-1"))
             if self._wanted(url):
                 yield self._request(url)
+
+    def _discovered(self, url: str) -> Iterator[Discovered]:
+        if url not in self.known and url not in self.reported and self.profile.is_detail(url):
+            self.reported.add(url)
+            yield Discovered(url, self.profile.name, datetime.now(UTC))
 
     def _revisit(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in self.allowed_domains and self._wanted(url)

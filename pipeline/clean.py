@@ -1,0 +1,102 @@
+"""Removal: spam lines, site chrome and debris left inside an article's body lines.
+
+Then `clean_article` runs the rest of a document's path: repair → normalise → hash.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pipeline import chrome
+from pipeline.fingerprint import content_hash
+from pipeline.normalise import normalise_many
+from pipeline.repair import choose_config, repair_line
+from pipeline.repair.mojibake import lossy_marks
+from pipeline.types import Article, CleanDocument, Repairs
+
+# Escaped CR/LF left as literal text by a broken export: `x0dx0a`, `_x000D_`, `\r\n`.
+_DEBRIS = re.compile(
+    r"(?<![0-9A-Za-z])(?:x0d|x0a)+(?![0-9A-Za-z])|(?<![0-9A-Za-z])(?:x0d|x0a){2,}"
+    r"|_x000[dDaA]_|(?:\\[rnt])+|&nbsp;?|&#1[03];"
+)
+
+
+_MAY_HAVE_DEBRIS = re.compile(r"[<&\\]|x0[da]|_x000", re.I)
+
+
+@dataclass(slots=True)
+class Fields:
+    """A document's fields besides its body, before normalisation."""
+
+    category: str | None = None
+    published_at: datetime | None = None
+    source: str | None = None
+    disclaimer: str | None = None
+
+
+@dataclass(slots=True)
+class _Removal:
+    lines: list[str] = field(default_factory=list)
+    repairs: Repairs = field(default_factory=Repairs)
+
+
+def strip_debris(line: str, repairs: Repairs) -> str:
+    """Cloaking markup and escape debris removed from inside a line."""
+    if not _MAY_HAVE_DEBRIS.search(line):
+        return line
+    line, cloaks = chrome.CLOAKING.subn("", line)
+    line, debris = _DEBRIS.subn("", line)
+    repairs.cloaking_markup += cloaks
+    repairs.escape_debris += debris
+    return line
+
+
+def remove_noise(lines: list[str], page_script: str) -> _Removal:
+    """Body lines without spam, chrome and debris; counts in `repairs`."""
+    out = _Removal()
+    for line, k in zip(lines, chrome.keys(lines), strict=True):
+        if chrome.is_chrome(k):
+            out.repairs.boilerplate_lines += 1
+            continue
+        if chrome.is_spam(k, line, page_script):
+            out.repairs.spam_lines += 1
+            continue
+        if stripped := strip_debris(line, out.repairs).strip():
+            out.lines.append(stripped)
+    return out
+
+
+def clean_article(article: Article, fields: Fields, page_script: str) -> CleanDocument | None:
+    """Removal → repair → normalise → hash; None when no body is left.
+
+    The body is repaired and normalised as one text (its paragraphs joined by newlines,
+    which no repair crosses): a few regex passes per document rather than per line.
+    """
+    removal = remove_noise(article.lines, page_script)
+    repairs, flags = removal.repairs, set[str]()
+    text = repair_line("\n".join(removal.lines), repairs, flags)
+    if repairs.mojibake_repaired:
+        repairs.mojibake_unrepaired += len(lossy_marks(text))
+    config = choose_config(text) if page_script == "traditional" else "t2s"
+    if config != "t2s":
+        flags.add(f"opencc_{config}")
+    title = repair_line(article.title, Repairs(), set())
+    raw_fields = [fields.category, fields.source, fields.disclaimer]
+    body, title, *normal = normalise_many([text, title, *(f or "" for f in raw_fields)], config)
+    if not body:
+        return None
+    pairs = zip(normal, raw_fields, strict=True)
+    category, source, disclaimer = (n if raw else None for n, raw in pairs)
+    return CleanDocument(
+        title=title,
+        body=body,
+        content_hash=content_hash(body),
+        category=category,
+        published_at=fields.published_at,
+        source=source,
+        disclaimer=disclaimer,
+        repairs=repairs,
+        flags=sorted(flags),
+    )

@@ -1,0 +1,164 @@
+"""HTML → the page's text lines and the few `<head>` facts extraction needs.
+
+lxml directly (parse + one `iterwalk` over the tree): BeautifulSoup over the same
+parser costs several times as much per page and gives nothing more here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+from lxml import html as lxml_html
+
+_BLOCK = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "center",
+        "blockquote",
+        "pre",
+        "form",
+        "hr",
+        "title",
+        "address",
+        "figure",
+        "figcaption",
+        "td",
+        "th",
+        "option",
+    ]
+)
+_SKIP = frozenset(
+    ["script", "style", "noscript", "template", "iframe", "object", "select", "textarea", "svg"]
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_LINK_OPEN, _LINK_CLOSE = "\ue000\u200b", "\u200b\ue001"  # never left in the text
+_LINK_LINE_SHARE = 0.8
+_SPACE = re.compile(r"[\s\u3000\u00a0]+")
+
+
+@dataclass(slots=True)
+class Page:
+    """What extraction reads from the HTML."""
+
+    lines: list[str]
+    title: str | None = None  # <title>
+    h1: str | None = None
+    canonical: str | None = None  # <link rel=canonical>
+    published: str | None = None  # <meta article:published_time / pubdate> or <time datetime>
+    link_chars: int = 0  # characters of text inside <a> elements
+    link_lines: set[int] = field(default_factory=set)  # lines made (almost) only of links
+    text_chars: int = 0
+
+
+def _parse(text: str) -> etree._Element | None:
+    text = _XML_DECL.sub("", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _text_lines(root: etree._Element) -> tuple[list[str], int, set[int]]:
+    """Text of the document's body split at block boundaries, the characters in links,
+    and which lines are links only (navigation, pagers, lists of titles).
+
+    All in lxml's C code but the loops that mark block boundaries and links.
+    """
+    body = root.find("body")
+    body = root if body is None else body
+    etree.strip_elements(body, *_SKIP, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    for el in body.iter(*_BLOCK):
+        el.text = "\n" + el.text if el.text else "\n"
+        el.tail = "\n" + el.tail if el.tail else "\n"
+    for a in body.iter("a"):  # U+E000/U+E001 (private use, stripped below) mark link text
+        a.text, a.tail = _LINK_OPEN + (a.text or ""), _LINK_CLOSE + (a.tail or "")
+    lines: list[str] = []
+    link_chars, link_lines = 0, set[int]()
+    for raw in "".join(body.itertext()).split("\n"):
+        line, inside = _SPACE.sub(" ", _strip_links(raw)).strip(), _link_text(raw)
+        if line:
+            link_chars += inside
+            if inside >= _LINK_LINE_SHARE * len(line):
+                link_lines.add(len(lines))
+            lines.append(line)
+    return lines, link_chars, link_lines
+
+
+def _strip_links(text: str) -> str:
+    return text.replace(_LINK_OPEN, "").replace(_LINK_CLOSE, "") if _LINK_OPEN in text else text
+
+
+def _link_text(text: str) -> int:
+    """Characters of `text` between link marks (white space not counted)."""
+    if _LINK_OPEN not in text:
+        return 0
+    inside = (part.split(_LINK_CLOSE, 1)[0] for part in text.split(_LINK_OPEN)[1:])
+    return sum(len(part.strip()) for part in inside)
+
+
+def _first_text(root: etree._Element, path: str) -> str | None:
+    found = root.xpath(path)
+    if not found:
+        return None
+    value = found[0] if isinstance(found[0], str) else found[0].text_content()
+    value = _SPACE.sub(" ", str(value)).strip()
+    return value or None
+
+
+_PUBLISHED_PATHS = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@name='pubdate' or @name='publishdate' or @name='PubDate']/@content",
+    "//time/@datetime",
+)
+
+
+def parse_page(text: str) -> Page:
+    """Lines and head facts of an HTML document; an empty Page when it does not parse."""
+    root = _parse(text)
+    if root is None:
+        return Page(lines=[])
+    published = next(filter(None, (_first_text(root, p) for p in _PUBLISHED_PATHS)), None)
+    title = _first_text(root, "//title")
+    h1 = _first_text(root, "//h1")
+    canonical = _first_text(root, "//link[@rel='canonical']/@href")
+    lines, link_chars, link_lines = _text_lines(root)  # changes the tree: head facts first
+    return Page(
+        lines=lines,
+        title=title,
+        h1=h1,
+        canonical=canonical,
+        published=published,
+        link_chars=link_chars,
+        link_lines=link_lines,
+        text_chars=sum(map(len, lines)),
+    )

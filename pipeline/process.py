@@ -1,0 +1,64 @@
+"""One raw page → its PageRecord: decode → extract → clean → repair → normalise → hash."""
+
+from __future__ import annotations
+
+from pipeline.clean import Fields, clean_article
+from pipeline.decode import decode
+from pipeline.extract import extract
+from pipeline.types import Article, CleanDocument, Extracted, PageRecord, RawPage
+
+_LIST_PAGE_LINK_DENSITY = 0.5  # a page mostly made of links is a list or home page
+
+
+def _main_document(extracted: Extracted, script: str) -> CleanDocument | None:
+    if extracted.link_density > _LIST_PAGE_LINK_DENSITY:
+        return None
+    fields = Fields(
+        category=extracted.category,
+        published_at=extracted.published_at,
+        source=extracted.source,
+        disclaimer=extracted.disclaimer,
+    )
+    doc = clean_article(Article(extracted.title, extracted.lines), fields, script)
+    if doc is not None:
+        doc.repairs.spam_lines += extracted.spam_lines
+        doc.repairs.cloaking_markup += extracted.cloaking_lines
+        doc.repairs.boilerplate_lines += extracted.chrome_lines
+    return doc
+
+
+def _fields_of(extracted: Extracted, source: str | None) -> Fields:
+    return Fields(extracted.category, extracted.published_at, source, None)
+
+
+def _extended(extracted: Extracted, script: str) -> list[CleanDocument]:
+    docs = (
+        clean_article(article, _fields_of(extracted, article.source), script)
+        for article in extracted.extended_reading
+    )
+    return [doc for doc in docs if doc is not None]
+
+
+def carries_html(raw: RawPage) -> bool:
+    """A successful response whose content type (if any) is HTML: the only kind with an
+    article (error pages, redirects, robots.txt and PDFs have none)."""
+    kind = raw.content_type.lower()
+    return 200 <= raw.status < 300 and (not kind or "html" in kind or "xml" in kind)
+
+
+def process_page(raw: RawPage) -> PageRecord:
+    """Everything the cleaning path learns from one page; `document` None without an article."""
+    decoded = decode(raw)
+    if not carries_html(raw):
+        return PageRecord(raw.url, None, decoded.encoding, decoded.declaration_lied, None)
+    extracted = extract(decoded)
+    script = extracted.script
+    document = _main_document(extracted, script)
+    return PageRecord(
+        url=raw.url,
+        canonical_url=extracted.canonical_url,
+        encoding=decoded.encoding,
+        declaration_lied=decoded.declaration_lied,
+        document=document,
+        extended_reading=_extended(extracted, script) if document else [],
+    )
