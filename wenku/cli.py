@@ -6,98 +6,25 @@ stderr and no traceback unless --debug.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from crawler.profiles import ProfileError
-from wenku.config import ConfigError, Settings, load_settings
-
-USAGE_ERRORS = (ConfigError, ProfileError)
-_state = {"debug": False}
-
-
-class UserError(click.UsageError):
-    """A mistake in what the user asked for: exit 2."""
-
-
-def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--db, --config, --json and --debug, which every command takes."""
-
-    @click.option(
-        "--db",
-        "db_url",
-        metavar="URL",
-        help="Archive database URL (default: env WENKU_DB_URL, else sqlite:///wenku.db).",
-    )
-    @click.option(
-        "--config",
-        "config_file",
-        metavar="FILE",
-        type=click.Path(dir_okay=False),
-        help="Site profiles and schedule (default: env WENKU_CONFIG, else ./wenku.toml).",
-    )
-    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
-    @click.option("--debug", is_flag=True, help="Show tracebacks and crawler logs.")
-    @functools.wraps(command)
-    def wrapper(db_url: str | None, config_file: str | None, debug: bool, **kwargs: Any) -> Any:
-        _state["debug"] = debug
-        settings = load_settings(db_url, config_file)
-        return command(settings=settings, **kwargs)
-
-    return wrapper
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-MOMENT = click.DateTime(
-    ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
+from wenku.config import Settings
+from wenku.options import (
+    USAGE_ERRORS,
+    UserError,
+    analyst_errors,
+    common_options,
+    emit_json,
+    filter_options,
+    run_state,
 )
-
-
-def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--site, --category, --since, --until, --date-field: which documents (search, export)."""
-
-    @click.option(
-        "--site", metavar="NAME", help="Only documents seen on this site (now or before)."
-    )
-    @click.option(
-        "--category", metavar="PATH", help="Only this category and those below it, e.g. 公文素材."
-    )
-    @click.option("--since", type=MOMENT, metavar="DATE", help="Dated at or after DATE (UTC).")
-    @click.option("--until", type=MOMENT, metavar="DATE", help="Dated before DATE (UTC).")
-    @click.option(
-        "--date-field",
-        type=click.Choice(["published_at", "first_seen_at", "last_seen_at"]),
-        default="published_at",
-        show_default=True,
-        help="The date --since and --until look at.",
-    )
-    @functools.wraps(command)
-    def wrapper(
-        site: str | None,
-        category: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        date_field: Any,
-        **kwargs: Any,
-    ) -> Any:
-        from storage.filters import Filters
-
-        return command(filters=Filters(site, category, since, until, date_field), **kwargs)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -180,7 +107,7 @@ def crawl(
         jobdir=jobdir,
         min_revisit_days=settings.min_revisit_days,
         max_revisit_days=settings.max_revisit_days,
-        settings={"LOG_LEVEL": "INFO"} if _state["debug"] else {},
+        settings={"LOG_LEVEL": "INFO"} if run_state["debug"] else {},
     )
     summary = run_crawl(job)
     emit_json(summary.to_json()) if as_json else print_summary(summary, f"crawl of {profile.name}")
@@ -221,7 +148,7 @@ def recrawl(
     else:
         flags = click.get_current_context().params
         result = recrawl_via_flow(
-            url, flags["db_url"], flags["config_file"], warc_dir, _state["debug"]
+            url, flags["db_url"], flags["config_file"], warc_dir, run_state["debug"]
         )
     emit_json(result.to_json()) if as_json else print_recrawl(result)
     if result.outcome == "failed":
@@ -386,25 +313,6 @@ def browse(settings: Settings, as_json: bool, host: str, port: int) -> None:
     serve(path, host, port)
 
 
-class AnalystMistake(click.ClickException):
-    """A refused or mistaken request of an analyst (a write in wenku query): exit 2."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"wenku: error: {self.message}", err=True)
-
-
-@contextlib.contextmanager
-def analyst_errors() -> Iterator[None]:
-    from storage.query import AnalystError
-
-    try:
-        yield
-    except AnalystError as exc:
-        raise AnalystMistake(str(exc)) from exc
-
-
 @cli.command()
 @common_options
 @click.option(
@@ -447,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"wenku: error: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:
-        if _state["debug"]:
+        if run_state["debug"]:
             traceback.print_exc()
         click.echo(f"wenku: failed: {_one_line(exc)}", err=True)
         sys.exit(1)
