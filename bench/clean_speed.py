@@ -19,8 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import chrome, process_page  # noqa: E402
-from pipeline.models import char_model, converter, readings  # noqa: E402
+from pipeline import chrome, process_page, warm_up  # noqa: E402
 from pipeline.repair import gbk  # noqa: E402
 from pipeline.types import RawPage  # noqa: E402
 
@@ -75,7 +74,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
     start = time.process_time()
-    char_model(), readings(), converter("t2s"), converter("s2t")
+    warm_up()
     print(f"models loaded once in {time.process_time() - start:.2f} s")
     seed = RawPage(url="http://www.seogis.com/gongwen/583455.html", body=SEED.read_bytes())
     _cold(seed)  # lazy tables built on the first dirty page

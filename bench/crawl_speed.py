@@ -16,9 +16,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from wenku.demo import demo_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,29 +27,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def demo_site(pages: int, port: int, night: int) -> Iterator[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "demosite",
-        "serve",
-        "--pages",
-        str(pages),
-        "--night",
-        str(night),
-        "--port",
-        str(port),
-    ]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        assert server.stdout is not None
-        yield server.stdout.readline().strip() + "/"
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 class PeakMemory:
@@ -116,10 +93,12 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         db, warc = f"sqlite:///{tmp}/bench.db", f"{tmp}/warc"
-        with demo_site(args.pages, port, night=1) as url:
+        with demo_server(args.pages, night=1, port=port) as base:
+            url = base + "/"
             bare = bare_crawl(url)
             night1, peak = wenku_crawl(url, db, warc)
-        with demo_site(args.pages, port, night=2) as url:
+        with demo_server(args.pages, night=2, port=port) as base:
+            url = base + "/"
             night2, _ = wenku_crawl(url, db, warc)
     report(args.pages, bare, night1, night2, peak)
 

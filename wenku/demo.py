@@ -13,8 +13,8 @@ from wenku.config import Settings
 
 
 @contextmanager
-def demo_server(pages: int, night: int = 1, seed: int = 7) -> Iterator[str]:
-    """Run `python -m demosite serve` on a free loopback port; yield its base URL."""
+def demo_server(pages: int, night: int = 1, seed: int = 7, port: int = 0) -> Iterator[str]:
+    """Run `python -m demosite serve` on loopback (port 0: a free one); yield its base URL."""
     command = [
         sys.executable,
         "-m",
@@ -27,7 +27,7 @@ def demo_server(pages: int, night: int = 1, seed: int = 7) -> Iterator[str]:
         "--seed",
         str(seed),
         "--port",
-        "0",
+        str(port),
     ]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
