@@ -201,6 +201,10 @@ def _family(name: str | None) -> str:
     return _FAMILY.get(key, "utf-8" if key in ("utf-8", "utf8", "ascii") else key)
 
 
+def _best_encoding(match: Any) -> str | None:
+    return str(match.encoding) if match is not None else None
+
+
 def detectors(pages: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     """Who decodes right, on every page and on pages whose declaration lies (SPEC.md)."""
     import chardet
@@ -210,7 +214,7 @@ def detectors(pages: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
 
     guess = {
         "pipeline.decode": lambda p: decode(RawPage(p["url"], p["bytes"], p["headers"])).encoding,
-        "charset-normalizer": lambda p: (b := from_bytes(p["bytes"]).best()) and b.encoding,
+        "charset-normalizer": lambda p: _best_encoding(from_bytes(p["bytes"]).best()),
         "chardet 7.7": lambda p: chardet.detect(p["bytes"])["encoding"],
     }
     lying = [p for p in pages if p["dress"][2] and _family(p["dress"][2]) != _family(p["dress"][1])]

@@ -10,12 +10,15 @@ Nothing here is loaded per page: every loader is an `functools.cache`d function.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import math
 import os
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from pathlib import Path
 
 import opencc
 
@@ -140,24 +143,29 @@ def _jieba_dict_path() -> str:
     return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
 
 
-def _count(lines: list[tuple[str, int]]) -> tuple[Counter[str], Counter[str]]:
-    chars: Counter[str] = Counter()
-    pairs: Counter[str] = Counter()
-    for word, freq in lines:
-        for i, char in enumerate(word):
-            chars[char] += freq
-            if i:
-                pairs[word[i - 1 : i + 1]] += freq
-    return chars, pairs
+@dataclass(slots=True)
+class _Counts:
+    chars: Counter[str] = field(default_factory=Counter)
+    pairs: Counter[str] = field(default_factory=Counter)
+    words: dict[str, int] = field(default_factory=dict)  # 2–4 characters, not rare
+    total_words: int = 0
 
 
-def _read_dict() -> list[tuple[str, int]]:
-    words: list[tuple[str, int]] = []
+def _read_dict() -> _Counts:
+    """Character, pair and word counts of jieba's dictionary, read in one streaming pass."""
+    counts = _Counts()
     with open(_jieba_dict_path(), encoding="utf-8") as handle:
         for line in handle:
-            word, freq, *_ = line.split(" ")
-            words.append((word, int(freq)))
-    return words
+            word, freq_text, *_ = line.split(" ")
+            freq = int(freq_text)
+            counts.total_words += freq
+            if 2 <= len(word) <= 4 and freq >= _MIN_COUNT:
+                counts.words[word] = freq
+            for i, char in enumerate(word):
+                counts.chars[char] += freq
+                if i:
+                    counts.pairs[word[i - 1 : i + 1]] += freq
+    return counts
 
 
 def _fold_table() -> dict[int, str]:
@@ -167,22 +175,17 @@ def _fold_table() -> dict[int, str]:
     return {ord(t): s for t, s in zip(chars, simplified, strict=True) if s != t and len(s) == 1}
 
 
-@cache
-def char_model() -> CharModel:
-    """The character frequency model (jieba's dictionary; see the module docstring)."""
-    entries = _read_dict()
-    chars, pairs = _count(entries)
-    total_words = sum(f for _, f in entries)
-    words = {
-        w: math.log(f / total_words) for w, f in entries if 2 <= len(w) <= 4 and f >= _MIN_COUNT
-    }
+def _build() -> CharModel:
+    counts = _read_dict()
+    chars = counts.chars
     total = sum(chars.values()) + len(chars)
     unigram = {c: math.log((n + 1) / total) for c, n in chars.items()}
     bigram = {
         p: math.log(_LAMBDA * n / chars[p[0]] + (1 - _LAMBDA) * math.exp(unigram[p[1]]))
-        for p, n in pairs.items()
+        for p, n in counts.pairs.items()
         if n >= _MIN_COUNT
     }
+    words = {w: math.log(f / counts.total_words) for w, f in counts.words.items()}
     for mark, logp in _PUNCTUATION.items():
         unigram[mark] = max(unigram.get(mark, logp), logp)
     for digit in _DIGITS:  # the dictionary has no numbers: give "4次", "5万" their pairs
@@ -190,5 +193,58 @@ def char_model() -> CharModel:
     for ascii_chars, logp in ((_DIGITS, _DIGIT_LOGP), (_LETTERS, _LETTER_LOGP)):
         for char in ascii_chars:  # Latin words and numbers are common in Chinese documents
             unigram[char] = max(unigram.get(char, logp), logp)
-    floor = math.log(0.5 / total)
-    return CharModel(unigram, bigram, floor, _fold_table(), words)
+    return CharModel(unigram, bigram, math.log(0.5 / total), _fold_table(), words)
+
+
+def _cache_file() -> Path:
+    """Where the built model is kept between processes: keyed by this module's source and
+    the dictionary's size, so a change to either builds it afresh."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    size = os.path.getsize(_jieba_dict_path())
+    base = os.environ.get("WENKU_CACHE_DIR") or os.path.join(Path.home(), ".cache", "wenku")
+    return Path(base) / f"charmodel-{source}-{size}.marshal"
+
+
+def _load_cached(path: Path) -> CharModel | None:
+    try:
+        fields = marshal.loads(path.read_bytes())
+        return CharModel(*fields)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def _store(path: Path, model: CharModel) -> None:
+    fields = (model.unigram, model.bigram, model.floor, model.fold, model.words)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(fields))
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only home: build again next time
+
+
+@cache
+def char_model() -> CharModel:
+    """The character frequency model (jieba's dictionary; see the module docstring).
+
+    Built once (about a second) and kept as a marshal file, which later processes load in
+    a fraction of that and without the build's transient memory.
+    """
+    path = _cache_file()
+    model = _load_cached(path)
+    if model is None:
+        model = _build()
+        _store(path, model)
+    return model
+
+
+def warm_up() -> None:
+    """Load every model now (a crawler calls this at start rather than on its first page)."""
+    from pipeline.repair.suspects import warm_up as suspects
+
+    char_model()
+    readings()
+    for config in ("t2s", "s2t", "tw2sp", "hk2s"):
+        converter(config)
+    suspects()

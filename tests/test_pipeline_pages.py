@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import content_hash, normalise_text, process_page
+from pipeline import content_hash, normalise_text, process_page, warm_up
 from pipeline.models import char_model, converter, is_reading, readings
 from pipeline.types import PageRecord, RawPage
 
@@ -144,6 +144,7 @@ def test_responses_that_are_not_articles(status: int, content_type: str) -> None
 
 
 def test_models_load_once_per_process() -> None:
+    warm_up()
     raw = dressed(BODY, "traditional", "gbk")
     for _ in range(3):
         clean(raw, "http://x.test/1.html")

@@ -81,3 +81,8 @@ def is_lone_rare(text: str, span: tuple[int, int]) -> bool:
     """A one-character cluster that is a rare Han character inside a real word."""
     start, stop = span
     return stop - start == 1 and "\u3400" <= text[start] <= "\u9fff" and in_word(text, start)
+
+
+def warm_up() -> None:
+    """Build the suspect pattern now (it is compiled from the model's common characters)."""
+    _suspect_pattern()
