@@ -93,11 +93,11 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         db, warc = f"sqlite:///{tmp}/bench.db", f"{tmp}/warc"
-        with demo_server(args.pages, night=1, port=port) as base:
+        with demo_server(args.pages, night=1, port=port, warm=True) as base:
             url = base + "/"
             bare = bare_crawl(url)
             night1, peak = wenku_crawl(url, db, warc)
-        with demo_server(args.pages, night=2, port=port) as base:
+        with demo_server(args.pages, night=2, port=port, warm=True) as base:
             url = base + "/"
             night2, _ = wenku_crawl(url, db, warc)
     report(args.pages, bare, night1, night2, peak)

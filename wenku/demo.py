@@ -13,8 +13,13 @@ from wenku.config import Settings
 
 
 @contextmanager
-def demo_server(pages: int, night: int = 1, seed: int = 7, port: int = 0) -> Iterator[str]:
-    """Run `python -m demosite serve` on loopback (port 0: a free one); yield its base URL."""
+def demo_server(
+    pages: int, night: int = 1, seed: int = 7, port: int = 0, warm: bool = False
+) -> Iterator[str]:
+    """Run `python -m demosite serve` on loopback (port 0: a free one); yield its base URL.
+
+    `warm` renders every page before serving, so that a benchmark measures the crawler.
+    """
     command = [
         sys.executable,
         "-m",
@@ -28,6 +33,7 @@ def demo_server(pages: int, night: int = 1, seed: int = 7, port: int = 0) -> Ite
         str(seed),
         "--port",
         str(port),
+        *(["--warm"] if warm else []),
     ]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
