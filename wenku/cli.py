@@ -45,10 +45,14 @@ def cli() -> None:
 def demo(settings: Settings, as_json: bool, pages: int) -> None:
     """Serve the bundled demo library on a free loopback port and crawl it into the archive."""
     from wenku.demo import run_demo
-    from wenku.output import print_summary
+    from wenku.output import print_next_steps, print_summary
 
     summary = run_demo(settings, pages=pages, progress=not as_json)
-    emit_json(summary.to_json()) if as_json else print_summary(summary, "demo crawl")
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        print_summary(summary, "demo crawl")
+        print_next_steps(settings.db_url)
     _exit_for(summary.status)
 
 

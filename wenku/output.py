@@ -29,6 +29,15 @@ def print_summary(summary: CrawlSummary, title: str) -> None:
         console.print(f"[red]archive worker failed:[/red] {data['error']}")
 
 
+def print_next_steps(db_url: str) -> None:
+    console.print(f"archive: {db_url}", highlight=False)
+    console.print(
+        "next: wenku search 营商环境 · wenku query 'SELECT count(*) FROM documents'"
+        " · wenku export --format csv --out documents.csv · wenku browse",
+        highlight=False,
+    )
+
+
 def print_record(record: PageRecord) -> None:
     doc = record.document
     console.print(f"[bold]{doc.title if doc else '(no article)'}[/bold]  {record.url}")
