@@ -33,6 +33,10 @@ class ArchivePipeline:
             min_interval_days=settings.getfloat("WENKU_MIN_REVISIT_DAYS", 1.0),
             max_interval_days=settings.getfloat("WENKU_MAX_REVISIT_DAYS", 30.0),
         )
+        if target.crawl_run_id is None:  # started by `scrapy crawl`, not by wenku's commands
+            from storage.engine import upgrade
+
+            upgrade(db_url)
         return cls(crawler, target)
 
     def open_spider(self) -> None:

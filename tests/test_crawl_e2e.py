@@ -7,6 +7,9 @@ server's request log.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ from sqlalchemy import select
 from demosite import DemoServer
 from storage.engine import session_factory
 from storage.models import Capture, Document, Page
-from tests.conftest import run_wenku
+from tests.conftest import ROOT, run_wenku
 
 PAGES = 60
 MAX_DEPTH = 20
@@ -117,3 +120,19 @@ def test_robots_txt_holds_for_many_first_requests_at_once(sqlite_url: str, tmp_p
         fetched = [entry.path for entry in server.request_log]
     assert len(private) >= 2
     assert not set(private) & set(fetched)
+
+
+def test_scrapy_command_line_crawls_into_the_archive(sqlite_url: str, tmp_path: Path) -> None:
+    from tests.pageserver import PageServer
+
+    seed = (ROOT / "tests" / "fixtures" / "pages" / "seogis_583455.gbk.html").read_bytes()
+    with PageServer() as server:
+        server.set("/", b'<a href="/gongwen/583455.html">x</a>', "text/html")
+        server.set("/gongwen/583455.html", seed)
+        env = {**os.environ, "WENKU_DB_URL": sqlite_url, "WENKU_WARC_DIR": str(tmp_path)}
+        command = [sys.executable, "-m", "scrapy", "crawl", "library", "-a", f"url={server.url}/"]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with session_factory(sqlite_url)() as session:
+        titles = session.scalars(select(Document.title)).all()
+    assert "政府自身建设" in titles

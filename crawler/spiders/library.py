@@ -13,7 +13,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from twisted.python.failure import Failure
 
-from crawler.profiles import SiteProfile
+from crawler.profiles import SiteProfile, profile_for_urls
 from pipeline.provenance import Discovered, Fetch
 from storage.repository import KnownPage
 
@@ -26,13 +26,16 @@ class LibrarySpider(Spider):
 
     def __init__(
         self,
-        profile: SiteProfile,
+        profile: SiteProfile | None = None,
         known: dict[str, KnownPage] | None = None,
         due_only: bool = False,
         follow_links: bool = True,
+        url: str | None = None,  # `scrapy crawl library -a url=A,B`: the default profile
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
+        if profile is None:
+            profile = profile_for_urls((url or "").split(",") if url else [])
         self.profile = profile
         # Scrapy's offsite filter compares host names, its link extractor host:port.
         self.allowed_domains = sorted({_hostname(domain) for domain in profile.allowed_domains})
