@@ -106,13 +106,14 @@ class _WorkerLoop:
         from crawler.warc import WarcStore
         from storage.archive import RevisitPolicy
         from storage.engine import session_factory
+        from storage.neardup import NearDuplicateIndex
 
         self.target = target
         self.outbox = outbox
         self.sessions = session_factory(target.db_url)
         self.warc = WarcStore(target.warc_dir) if target.warc_dir else None
         self.policy = RevisitPolicy.from_days(target.min_interval_days, target.max_interval_days)
-        self.near_duplicates = _load_index(self.sessions)
+        self.near_duplicates = NearDuplicateIndex()
 
     def run(self, inbox: Any) -> None:
         try:
@@ -168,13 +169,6 @@ class _WorkerLoop:
         except Exception as exc:  # a page the cleaner cannot handle is recorded, not lost
             logger.exception("cleaning %s failed", fetch.url)
             return Cleaned(fetch, None, error=f"cleaning failed: {exc!r}")
-
-
-def _load_index(sessions: Any) -> Any:
-    from storage.neardup import NearDuplicateIndex
-
-    with sessions() as session:
-        return NearDuplicateIndex.load(session)
 
 
 def _crawler_gone() -> bool:

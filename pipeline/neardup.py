@@ -13,6 +13,7 @@ which the archive worker's memory budget cannot spare.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -100,6 +101,14 @@ class BandIndex:
         for band, bucket in zip(_bands(sig), self.buckets, strict=True):
             found.update(bucket.get(band, ()))
         return found
+
+
+def band_keys(sig: Signature) -> list[int]:
+    """Each band of `sig` hashed to a signed 64-bit integer (a database key)."""
+    return [
+        int.from_bytes(hashlib.blake2b(band, digest_size=8).digest(), "little", signed=True)
+        for band in _bands(sig)
+    ]
 
 
 def _bands(sig: Signature) -> Iterable[bytes]:

@@ -137,3 +137,16 @@ class DocumentSignature(Base):
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DocumentBand(Base):
+    """One band of a signature, hashed: documents sharing a band are near-duplicate candidates.
+
+    The index lives in the database so that a crawler's memory does not grow with the archive.
+    """
+
+    __tablename__ = "document_bands"
+
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)

@@ -1,4 +1,4 @@
-"""document signatures for near-duplicate detection
+"""document signatures and their bands, for near-duplicate detection
 
 Revision ID: 0003
 Revises: 0002
@@ -28,7 +28,18 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("document_id", name=op.f("pk_document_signatures")),
     )
+    op.create_table(
+        "document_bands",
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.Column("band", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_document_bands_document_id_documents")
+        ),
+        sa.PrimaryKeyConstraint("bucket", "band", "document_id", name=op.f("pk_document_bands")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("document_bands")
     op.drop_table("document_signatures")
