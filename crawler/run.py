@@ -75,7 +75,8 @@ def run_crawl(job: CrawlJob) -> CrawlSummary:
     sessions = session_factory(job.db_url)
     with sessions.begin() as session:
         run_id = start_run(session, job.kind, job.flow_run_id).id
-        known = {page.url: page for page in known_pages(session, job.only_urls)}
+        pages = known_pages(session, job.only_urls, job.profile.allowed_domains)
+        known = {page.url: page for page in pages}
     started = time.monotonic()
     stats = _crawl(job, run_id, known)
     seconds = time.monotonic() - started

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.provenance import Discovered
@@ -63,8 +63,11 @@ def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]
     run.finished_at = utcnow()
 
 
-def known_pages(session: Session, urls: list[str] | None = None) -> Iterator[KnownPage]:
-    """Pages in the archive (all, or those of `urls`), streamed: what conditional GETs need."""
+def known_pages(
+    session: Session, urls: list[str] | None = None, hosts: tuple[str, ...] = ()
+) -> Iterator[KnownPage]:
+    """Pages in the archive (those of `urls`, or on `hosts`, or all), streamed: what
+    conditional GETs and due dates need."""
     query = select(
         Page.url,
         Page.etag,
@@ -75,6 +78,9 @@ def known_pages(session: Session, urls: list[str] | None = None) -> Iterator[Kno
     ).execution_options(yield_per=2000)
     if urls is not None:
         query = query.where(Page.url.in_(urls))
+    elif hosts:
+        prefixes = [f"{scheme}://{host}/" for host in hosts for scheme in ("http", "https")]
+        query = query.where(or_(*(Page.url.startswith(prefix) for prefix in prefixes)))
     for url, etag, modified, next_fetch_at, document_id, fetched_at in session.execute(query):
         has_document, fetched = document_id is not None, fetched_at is not None
         yield KnownPage(url, etag, modified, next_fetch_at, has_document, fetched)
