@@ -23,6 +23,8 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 # Prefect writes its home on import: keep every test (and the CLIs they start) off ~/.prefect.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="wenku-test-prefect-"))
+# The cleaner's character-model cache: built once per test run, not written to ~/.cache.
+os.environ.setdefault("WENKU_CACHE_DIR", tempfile.mkdtemp(prefix="wenku-test-cache-"))
 POSTGRES_URL = os.environ.get("WENKU_TEST_POSTGRES_URL")
 SKIP_POSTGRES = (
     "PostgreSQL tests need a server: set WENKU_TEST_POSTGRES_URL="
