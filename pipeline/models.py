@@ -6,21 +6,29 @@
   (349k words with corpus frequencies: a well-kept source of modern Chinese usage).
 
 Nothing here is loaded per page: every loader is an `functools.cache`d function.
+Memory counts (SPEC.md: ≤ 250 MB for a whole crawl, Scrapy's process taking ~90–130 MB of
+it): `warm_up()` adds ~16 MB where it added ~146 MB. The pairs and words are kept in
+compact `Table`s (~8 MB, were ~55 MB as dicts), pypinyin and jieba are never imported
+(+56 MB, +13 MB), the models are loaded from marshal files (`pipeline.tables.cached`) and
+OpenCC configurations load on first use (`warm_up`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import marshal
+import importlib.util
 import math
-import os
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import opencc
+
+from pipeline import tables
+from pipeline.tables import Table, cached, package_file
 
 
 @cache
@@ -41,15 +49,44 @@ def strip_tone(syllable: str) -> str:
     return plain.replace("u\u0308", "v").replace("ü", "v").rstrip("012345")
 
 
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's character dictionary, read from its module file alone: importing the
+    `pypinyin` package would also load its phrase dictionaries (+56 MB)."""
+    spec = importlib.util.spec_from_file_location(
+        "_wenku_pinyin_dict", package_file("pypinyin", "pinyin_dict.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.pinyin_dict)
+
+
+def _build_readings() -> dict[int, frozenset[str]]:
+    """42k characters share 4.5k distinct sets of readings: each set is kept once (marshal
+    keeps them shared too)."""
+    table: dict[int, frozenset[str]] = {}
+    shared: dict[frozenset[str], frozenset[str]] = {}
+    for code, joined in _pinyin_dict().items():
+        syllables = {strip_tone(s) for s in joined.split(",")}
+        found = frozenset(syllables | {s.replace("v", "u") for s in syllables})
+        table[code] = shared.setdefault(found, found)
+    return table
+
+
+def _cached(stem: str, data: Path, build: Callable[[], Any]) -> Any:
+    code = (Path(__file__), Path(tables.__file__))
+    return cached(tables.cache_file(stem, code, data), build)
+
+
 @cache
 def readings() -> dict[int, frozenset[str]]:
-    """Code point → its toneless pinyin readings, from pypinyin's dictionary."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    table: dict[int, frozenset[str]] = {}
-    for code, joined in pinyin_dict.items():
-        syllables = {strip_tone(s) for s in joined.split(",")}
-        table[code] = frozenset(syllables | {s.replace("v", "u") for s in syllables})
+    """Code point → its toneless pinyin readings, from pypinyin's dictionary (kept as a
+    marshal file: ~4 MB loaded, where building it leaves ~11 MB behind)."""
+    module = package_file("pypinyin", "pinyin_dict.py")
+    data = module.with_suffix(".json")  # where pypinyin 0.4x keeps the table itself
+    table: dict[int, frozenset[str]] = _cached(
+        "readings", data if data.exists() else module, _build_readings
+    )
     return table
 
 
@@ -88,10 +125,20 @@ class CharModel:
     """
 
     unigram: dict[str, float]
-    bigram: dict[str, float]  # key: two characters
+    bigram: Table  # key: two characters
     floor: float  # log-probability of an unseen character
     fold: dict[int, str]  # Traditional code point → Simplified character
-    words: dict[str, float]  # log-probability of each dictionary word of 2–4 characters
+    words: tuple[Table, ...]  # log-probability of each dictionary word, of 2, 3, 4 characters
+
+    def dumps(self) -> tuple[Any, ...]:
+        """The fields as marshal can keep them."""
+        words = tuple(table.dumps() for table in self.words)
+        return self.unigram, self.bigram.dumps(), self.floor, self.fold, words
+
+    @classmethod
+    def loads(cls, unigram: Any, bigram: Any, floor: Any, fold: Any, words: Any) -> CharModel:
+        tables = tuple(Table.loads(*fields) for fields in words)
+        return cls(unigram, Table.loads(*bigram), floor, fold, tables)
 
     def char_logp(self, char: str) -> float:
         return self.unigram.get(self.fold.get(ord(char), char), self.floor)
@@ -106,24 +153,39 @@ class CharModel:
 
     def next_logp(self, prev: str, char: str) -> float:
         """log P(char | prev) for folded characters; `prev` may be empty."""
-        pair = self.bigram.get(prev + char) if prev else None
-        if pair is not None:
-            return pair
+        row = self.bigram.rows.get(prev) if prev else None  # `Table.pair`, inlined: hot
+        if row is not None and (j := row[0].find(char)) >= 0:
+            return self.bigram.values[row[1] + j]
         single = self.unigram.get(char, self.floor)
         if not prev or char in _NO_PAIRS or prev in _NO_PAIRS:
             return single  # the dictionary has no pairs with punctuation or digits
         return single + _BACKOFF
 
+    def word(self, text: str) -> float | None:
+        """Log-probability of `text` as a dictionary word of 2–4 characters, if it is one."""
+        return self.words[len(text) - 2].get(text) if 2 <= len(text) <= 4 else None
+
     def word_logp(self, text: str) -> float:
-        """Log-probability of `text` under its best segmentation into dictionary words."""
+        """Log-probability of `text` under its best segmentation into dictionary words.
+
+        Best scores are pushed forward from each start; word lookups are `Table.get`
+        inlined (one row per start and word length): this is choose_config's hot loop.
+        """
         text = text.translate(self.fold)
         best = [0.0] + [-math.inf] * len(text)
-        for end in range(1, len(text) + 1):
-            char = self.unigram.get(text[end - 1], self.floor) + _BACKOFF
-            best[end] = best[end - 1] + char
-            for start in range(max(0, end - 4), end - 1):
-                if (word := self.words.get(text[start:end])) is not None:
-                    best[end] = max(best[end], best[start] + word)
+        for start, char in enumerate(text):
+            here = best[start]
+            if (score := here + (self.unigram.get(char, self.floor) + _BACKOFF)) > best[start + 1]:
+                best[start + 1] = score
+            for table in self.words[: len(text) - start - 1]:  # the words that fit
+                if (row := table.rows.get(char)) is None:
+                    continue
+                end, step = start + table.width, table.width - 1
+                j = row[0].find(rest := text[start + 1 : end])
+                while j > 0 and j % step:  # a match straddling two words
+                    j = row[0].find(rest, j + 1)
+                if j >= 0 and (score := here + table.values[row[1] + j // step]) > best[end]:
+                    best[end] = score
         return best[-1]
 
     def logp(self, text: str, prev: str = "") -> float:
@@ -137,10 +199,8 @@ class CharModel:
         return total
 
 
-def _jieba_dict_path() -> str:
-    import jieba
-
-    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+def _jieba_dict_path() -> Path:
+    return package_file("jieba", "dict.txt")
 
 
 @dataclass(slots=True)
@@ -193,35 +253,9 @@ def _build() -> CharModel:
     for ascii_chars, logp in ((_DIGITS, _DIGIT_LOGP), (_LETTERS, _LETTER_LOGP)):
         for char in ascii_chars:  # Latin words and numbers are common in Chinese documents
             unigram[char] = max(unigram.get(char, logp), logp)
-    return CharModel(unigram, bigram, math.log(0.5 / total), _fold_table(), words)
-
-
-def _cache_file() -> Path:
-    """Where the built model is kept between processes: keyed by this module's source and
-    the dictionary's size, so a change to either builds it afresh."""
-    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    size = os.path.getsize(_jieba_dict_path())
-    base = os.environ.get("WENKU_CACHE_DIR") or os.path.join(Path.home(), ".cache", "wenku")
-    return Path(base) / f"charmodel-{source}-{size}.marshal"
-
-
-def _load_cached(path: Path) -> CharModel | None:
-    try:
-        fields = marshal.loads(path.read_bytes())
-        return CharModel(*fields)
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-
-
-def _store(path: Path, model: CharModel) -> None:
-    fields = (model.unigram, model.bigram, model.floor, model.fold, model.words)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(marshal.dumps(fields))
-        temporary.replace(path)
-    except OSError:
-        pass  # a read-only home: build again next time
+    floor, fold = math.log(0.5 / total), _fold_table()
+    by_size = tuple(Table.of(words, size) for size in (2, 3, 4))
+    return CharModel(unigram, Table.of(bigram, 2), floor, fold, by_size)
 
 
 @cache
@@ -231,20 +265,17 @@ def char_model() -> CharModel:
     Built once (about a second) and kept as a marshal file, which later processes load in
     a fraction of that and without the build's transient memory.
     """
-    path = _cache_file()
-    model = _load_cached(path)
-    if model is None:
-        model = _build()
-        _store(path, model)
-    return model
+    return CharModel.loads(*_cached("charmodel", _jieba_dict_path(), lambda: _build().dumps()))
 
 
 def warm_up() -> None:
-    """Load every model now (a crawler calls this at start rather than on its first page)."""
+    """Load the models every page needs now (a crawler calls this at start rather than on
+    its first page). The other OpenCC configurations load on first use: `s2t` (+27 MB, its
+    phrase table) tells Simplified from neutral text, `tw2sp` and `hk2s` (+2 MB each) only
+    serve Traditional documents."""
     from pipeline.repair.suspects import warm_up as suspects
 
     char_model()
     readings()
-    for config in ("t2s", "s2t", "tw2sp", "hk2s"):
-        converter(config)
+    converter("t2s")
     suspects()

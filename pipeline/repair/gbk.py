@@ -71,21 +71,23 @@ def _pick(
 ) -> tuple[str, float]:
     """The option that best fits between `prev` and `nxt` (and has `reading`, if given).
 
-    Bigram lookups inlined (see `CharModel.next_logp`): this loop is the repair's hot path.
+    Bigram lookups inlined (see `CharModel.next_logp` and `Table`): this loop is the
+    repair's hot path.
     """
     prev, nxt = prev and model.folded(prev), nxt and model.folded(nxt)
-    bigram, penalty = model.bigram, model.backoff("", "")
+    rows, values, penalty = model.bigram.rows, model.bigram.values, model.backoff("", "")
+    after_prev = rows.get(prev, ("", 0)) if prev else ("", 0)  # the pairs `prev` starts
     prev_mark, next_mark = model.backoff("", prev) == 0.0, model.backoff("", nxt) == 0.0
     after_single = model.next_logp("", nxt) if nxt else 0.0
     best, best_score = "", float("-inf")
     for char, folded, single, mark in options:
         score = single
-        if prev and (pair := bigram.get(prev + folded)) is not None:
-            score = pair
+        if (j := after_prev[0].find(folded)) >= 0:
+            score = values[after_prev[1] + j]
         elif prev and not (mark or prev_mark):
             score += penalty
-        if nxt and (pair := bigram.get(folded + nxt)) is not None:
-            score += pair
+        if nxt and (row := rows.get(folded)) and (j := row[0].find(nxt)) >= 0:
+            score += values[row[1] + j]
         elif nxt:
             score += after_single if mark or next_mark else after_single + penalty
         if reading and is_reading(char, reading):

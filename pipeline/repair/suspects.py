@@ -72,7 +72,7 @@ def in_word(text: str, i: int) -> bool:
     for size in (2, 3):
         for start in range(max(0, i - size + 1), i + 1):
             piece = text[start : start + size]
-            if len(piece) == size and piece.translate(model.fold) in model.words:
+            if len(piece) == size and model.word(piece.translate(model.fold)) is not None:
                 return True
     return False
 
