@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipeline.models import converter, to_simplified
+from pipeline.models import character_s2t, to_simplified
 
 _WIDE = re.compile(r"[\uff01-\uff5e\u3000]")
 _SCRIPT_SAMPLE = 800  # characters that decide the script of a text
@@ -136,7 +136,7 @@ def script_of(text: str) -> str:
     text = text[:_SCRIPT_SAMPLE]
     if to_simplified(text) != text:
         return "traditional"
-    return "simplified" if str(converter("s2t").convert(text)) != text else "neutral"
+    return "simplified" if str(character_s2t().convert(text)) != text else "neutral"
 
 
 def other_script(line: str, page_script: str) -> bool:
