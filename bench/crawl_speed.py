@@ -75,9 +75,8 @@ def run_json(command: list[str]) -> tuple[dict, int]:
     return json.loads(out), peak
 
 
-def bare_crawl(url: str) -> dict:
-    stats, _ = run_json([sys.executable, "bench/bare_spider.py", url])
-    return stats
+def bare_crawl(url: str) -> tuple[dict, int]:
+    return run_json([sys.executable, "bench/bare_spider.py", url])
 
 
 def wenku_crawl(url: str, db: str, warc: str) -> tuple[dict, int]:
@@ -95,15 +94,15 @@ def main() -> None:
         db, warc = f"sqlite:///{tmp}/bench.db", f"{tmp}/warc"
         with demo_server(args.pages, night=1, port=port, warm=True) as base:
             url = base + "/"
-            bare = bare_crawl(url)
+            bare, bare_peak = bare_crawl(url)
             night1, peak = wenku_crawl(url, db, warc)
         with demo_server(args.pages, night=2, port=port, warm=True) as base:
             url = base + "/"
             night2, _ = wenku_crawl(url, db, warc)
-    report(args.pages, bare, night1, night2, peak)
+    report(args.pages, bare, night1, night2, (peak, bare_peak))
 
 
-def report(pages: int, bare: dict, night1: dict, night2: dict, peak: int) -> None:
+def report(pages: int, bare: dict, night1: dict, night2: dict, peaks: tuple[int, int]) -> None:
     bare_rate = bare["response_received_count"] / bare["elapsed_time_seconds"]
     wenku_rate = night1["fetched"] / night1["seconds"]
     print(f"demo site: {pages} documents on loopback, {os.cpu_count()} cores")
@@ -115,7 +114,10 @@ def report(pages: int, bare: dict, night1: dict, night2: dict, peak: int) -> Non
         f"wenku crawl   {night1['fetched']:6d} pages {night1['seconds']:7.1f} s  "
         f"{wenku_rate:6.1f} pages/s  ratio {wenku_rate / bare_rate:.2f} (target >= 0.8)"
     )
-    print(f"peak memory   {peak / 2**20:.0f} MB crawler + archive worker (target <= 250 MB)")
+    print(
+        f"peak memory   {peaks[0] / 2**20:.0f} MB crawler + archive worker (target <= 250 MB); "
+        f"bare scrapy {peaks[1] / 2**20:.0f} MB"
+    )
     time_ratio = night2["seconds"] / night1["seconds"]
     bytes_ratio = night2["bytes_received"] / max(1, night1["bytes_received"])
     print(

@@ -42,7 +42,7 @@ class ArchiverFailed(RuntimeError):
 class Archiver:
     """Owns the worker process; used from the Scrapy item pipeline."""
 
-    def __init__(self, target: ArchiveTarget, queue_size: int = 400):
+    def __init__(self, target: ArchiveTarget, queue_size: int = 100):
         context = mp.get_context("spawn")
         self._inbox: Any = context.Queue(maxsize=queue_size)
         self._outbox: Any = context.Queue()

@@ -47,6 +47,7 @@ def character_s2t() -> opencc.OpenCC:
     forms, in 1 MB where the full s2t (its phrase dictionaries) takes 26 MB."""
     table = {"type": "ocd2", "file": str(Path(opencc.__file__).parent / _OPENCC_SHARE)}
     config = {
+        "name": "s2t characters",
         "segmentation": {"type": "mmseg", "dict": table},
         "conversion_chain": [{"dict": table}],
     }

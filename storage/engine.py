@@ -21,7 +21,10 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(_sqlite_url(url, read_only), connect_args={"timeout": 30})
+    # Multi-row inserts make one statement per batch size; pysqlite would keep 128 of them
+    # prepared (60-80 MB in an archive worker), so keep a few.
+    connect_args = {"timeout": 30, "cached_statements": 16}
+    engine = create_engine(_sqlite_url(url, read_only), connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
