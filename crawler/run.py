@@ -17,7 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from crawler.profiles import SiteProfile
 from crawler.settings import crawl_settings
 from crawler.spiders.library import LibrarySpider
-from storage.engine import session_factory, upgrade
+from storage.engine import ensure_current, session_factory
 from storage.repository import archive_totals, finish_run, known_pages, outcome_counts, start_run
 
 FINISHED_REASONS = frozenset({"finished", "closespider_pagecount"})
@@ -71,7 +71,7 @@ class CrawlSummary:
 
 def run_crawl(job: CrawlJob) -> CrawlSummary:
     """Crawl `job.profile` into the archive at `job.db_url`; the reactor runs to completion."""
-    upgrade(job.db_url)
+    ensure_current(job.db_url)
     sessions = session_factory(job.db_url)
     with sessions.begin() as session:
         run_id = start_run(session, job.kind, job.flow_run_id).id

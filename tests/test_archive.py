@@ -162,3 +162,17 @@ def test_two_writers_racing_on_one_text_count_it_new_once(db_url: str) -> None:
     for thread in threads:
         thread.join(60)
     assert sorted(outcomes) == ["duplicate", "new"]
+
+
+def test_head_revision_constant_is_the_newest_migration(db_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.engine import HEAD_REVISION, alembic_config, ensure_current
+
+    assert ScriptDirectory.from_config(alembic_config(db_url)).get_current_head() == HEAD_REVISION
+    ensure_current(db_url)  # an empty database is migrated
+    with session_factory(db_url)() as session:
+        assert (
+            session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == HEAD_REVISION
+        )
