@@ -136,3 +136,10 @@ def test_scrapy_command_line_crawls_into_the_archive(sqlite_url: str, tmp_path: 
     with session_factory(sqlite_url)() as session:
         titles = session.scalars(select(Document.title)).all()
     assert "政府自身建设" in titles
+
+
+def test_page_budget_stops_the_crawl(sqlite_url: str, tmp_path: Path) -> None:
+    with DemoServer(pages=60, seed=7, night=1) as server:
+        summary = crawl(server, sqlite_url, tmp_path / "warc", "--max-pages", "10")
+    assert summary["finish_reason"] == "closespider_pagecount"
+    assert 10 <= summary["fetched"] < 40  # requests already in flight still land
