@@ -15,6 +15,7 @@ from scrapy.linkextractors import LinkExtractor
 
 from crawler.profiles import profile_for_urls
 from crawler.settings import crawl_settings
+from crawler.spiders.library import RETRY_STATUSES
 
 
 class BareSpider(Spider):
@@ -37,6 +38,7 @@ def main(url: str) -> None:
         settings[key] = {}
     settings["HTTPERROR_ALLOW_ALL"] = False
     settings["REDIRECT_ENABLED"] = True
+    settings["RETRY_HTTP_CODES"] = sorted(RETRY_STATUSES)  # Scrapy's own retries, as usual
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BareSpider)
     process.crawl(crawler, start_url=url)

@@ -19,6 +19,7 @@ BASE: dict[str, Any] = {
     "HTTPERROR_ALLOW_ALL": True,  # every response becomes a capture, errors included
     "REDIRECT_ENABLED": False,  # the spider records each redirect, then follows it
     "RETRY_TIMES": 2,
+    "RETRY_HTTP_CODES": [],  # the spider retries 5xx itself, after recording the response
     # Scrapy starts this many tasks for every response's output; our pipeline hands items
     # on at once, and 100 (the default) cost a third of the crawler's CPU on small pages.
     "CONCURRENT_ITEMS": 8,

@@ -97,6 +97,7 @@ def test_robots_trap_flaky_pdf_and_missing(first_night: Any) -> None:
     captures = captures_by_path(db_url, server.url)
     for flaky in special["flaky"]:
         assert paths.count(flaky) >= 2  # a 500, then the retry that succeeded
+        assert captures[flaky][0][:3] == (500, "failed", None)  # the 500 is a capture too
         assert captures[flaky][-1][:2] == (200, "new") or captures[flaky][-1][:2] == (
             200,
             "duplicate",

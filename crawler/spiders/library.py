@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
@@ -17,6 +18,8 @@ from crawler.profiles import SiteProfile, profile_for_urls
 from pipeline.provenance import Discovered, Fetch
 from storage.repository import KnownPage
 
+# Retried here rather than in RetryMiddleware, so that the failed response is a capture too.
+RETRY_STATUSES = frozenset({500, 502, 503, 504, 522, 524, 408, 429})
 # PDFs are fetched and recorded (not parsed); other binaries are not followed.
 _SKIPPED_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext != "pdf"]
 
@@ -68,6 +71,13 @@ class LibrarySpider(Spider):
         fetch = fetch_from_response(response, self.profile.name)
         fetch.detail = self.profile.is_detail(response.url)
         yield fetch
+        if response.status in RETRY_STATUSES:  # recorded above, then tried again
+            retry = get_retry_request(
+                response.request, spider=self, reason=f"HTTP {response.status}"
+            )
+            if retry is not None:
+                yield retry
+            return
         if not self.follow_links:
             return
         if 300 <= response.status < 400 and response.status != 304:
