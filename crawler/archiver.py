@@ -30,6 +30,7 @@ class ArchiveTarget:
     db_url: str
     crawl_run_id: int | None
     warc_dir: Path | None
+    warc_max_bytes: int = 512 * 2**20
     batch_size: int = 200
     min_interval_days: float = 1.0
     max_interval_days: float = 30.0
@@ -111,7 +112,7 @@ class _WorkerLoop:
         self.target = target
         self.outbox = outbox
         self.sessions = session_factory(target.db_url)
-        self.warc = WarcStore(target.warc_dir) if target.warc_dir else None
+        self.warc = WarcStore(target.warc_dir, target.warc_max_bytes) if target.warc_dir else None
         self.policy = RevisitPolicy.from_days(target.min_interval_days, target.max_interval_days)
         self.near_duplicates = NearDuplicateIndex()
 

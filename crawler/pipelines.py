@@ -30,6 +30,7 @@ class ArchivePipeline:
             db_url=db_url,
             crawl_run_id=settings.getint("WENKU_CRAWL_RUN_ID") or None,
             warc_dir=Path(warc_dir) if warc_dir else None,
+            warc_max_bytes=settings.getint("WENKU_WARC_MAX_MB", 512) * 2**20,
             min_interval_days=settings.getfloat("WENKU_MIN_REVISIT_DAYS", 1.0),
             max_interval_days=settings.getfloat("WENKU_MAX_REVISIT_DAYS", 30.0),
         )

@@ -28,6 +28,7 @@ class CrawlJob:
     profile: SiteProfile
     db_url: str
     warc_dir: Path | None = None
+    warc_max_mb: int = 512
     kind: str = "manual"
     due_only: bool = False
     progress: bool = True
@@ -93,6 +94,7 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
         "WENKU_DB_URL": job.db_url,
         "WENKU_CRAWL_RUN_ID": run_id,
         "WENKU_WARC_DIR": str(job.warc_dir) if job.warc_dir else "",
+        "WENKU_WARC_MAX_MB": job.warc_max_mb,
         "WENKU_PROGRESS": job.progress,
         "WENKU_MIN_REVISIT_DAYS": job.min_revisit_days,
         "WENKU_MAX_REVISIT_DAYS": job.max_revisit_days,

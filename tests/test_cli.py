@@ -127,3 +127,36 @@ def test_db_upgrade_creates_the_archive(tmp_path: Path) -> None:
     assert result.code == 0, result.stderr
     assert result.json()["status"] == "upgraded"
     assert (tmp_path / "new.db").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", '"big"', "1.5"])
+def test_a_bad_warc_size_in_the_config_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    config = tmp_path / "wenku.toml"
+    config.write_text(f"[archive]\nwarc_max_mb = {value}\n", encoding="utf-8")
+    result = run_wenku("crawl", "http://127.0.0.1:9/", "--config", str(config), cwd=tmp_path)
+    assert result.code == 2
+    assert "warc_max_mb" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_warc_files_rotate_at_the_configured_size(tmp_path: Path) -> None:
+    from demosite import DemoServer
+
+    config = tmp_path / "wenku.toml"
+    config.write_text("[archive]\nwarc_max_mb = 1\n", encoding="utf-8")
+    with DemoServer(pages=80, seed=7, night=1) as server:
+        result = run_wenku(
+            "crawl",
+            server.url + "/",
+            "--config",
+            str(config),
+            "--json",
+            "--db",
+            f"sqlite:///{tmp_path}/a.db",
+            "--warc-dir",
+            str(tmp_path / "w"),
+            cwd=tmp_path,
+        )
+    assert result.code == 0, result.stderr[-2000:]
+    files = sorted((tmp_path / "w").glob("*.warc.gz"))
+    assert len(files) >= 2
+    assert all(f.stat().st_size < 2 * 2**20 for f in files)

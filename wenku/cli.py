@@ -104,6 +104,7 @@ def crawl(
         profile,
         settings.db_url,
         warc_dir or settings.warc_dir,
+        warc_max_mb=settings.warc_max_mb,
         kind=kind,
         due_only=due_only,
         progress=not as_json,
@@ -146,6 +147,7 @@ def recrawl(
             settings.db_url,
             settings.site_for_url(url),
             warc_dir=warc_dir or settings.warc_dir,
+            warc_max_mb=settings.warc_max_mb,
             flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
         )
         result = run_recrawl(job)

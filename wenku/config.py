@@ -17,6 +17,7 @@ from crawler.profiles import ProfileError, SiteProfile, profile_for_urls
 
 DEFAULT_DB_URL = "sqlite:///wenku.db"
 DEFAULT_WARC_DIR = "warc"
+DEFAULT_WARC_MAX_MB = 512  # a WARC file is closed and a new one begun past this size
 DEFAULT_CONFIG_FILE = "wenku.toml"
 DEFAULT_NIGHTLY_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -30,6 +31,7 @@ class ConfigError(ValueError):
 class Settings:
     db_url: str = DEFAULT_DB_URL
     warc_dir: Path = Path(DEFAULT_WARC_DIR)
+    warc_max_mb: int = DEFAULT_WARC_MAX_MB
     nightly_cron: str = DEFAULT_NIGHTLY_CRON
     timezone: str = DEFAULT_TIMEZONE
     min_revisit_days: float = 1.0
@@ -63,12 +65,19 @@ def load_settings(db_url: str | None = None, config_file: str | None = None) -> 
         warc_dir=Path(
             os.environ.get("WENKU_WARC_DIR") or archive.get("warc_dir", DEFAULT_WARC_DIR)
         ),
+        warc_max_mb=_positive_int(archive.get("warc_max_mb", DEFAULT_WARC_MAX_MB), "warc_max_mb"),
         nightly_cron=schedule.get("cron", DEFAULT_NIGHTLY_CRON),
         timezone=schedule.get("timezone", DEFAULT_TIMEZONE),
         min_revisit_days=float(schedule.get("min_revisit_days", 1.0)),
         max_revisit_days=float(schedule.get("max_revisit_days", 30.0)),
         sites={name: _profile(name, spec) for name, spec in data.get("sites", {}).items()},
     )
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"[archive] {name} must be a whole number of at least 1, not {value!r}")
+    return value
 
 
 def _read_config(path: str | None) -> dict[str, Any]:

@@ -50,5 +50,12 @@ def demo_server(
 def run_demo(settings: Settings, pages: int = 200, progress: bool = True) -> CrawlSummary:
     with demo_server(pages) as url:
         profile = profile_for_urls([url + "/"], "demo")
-        job = CrawlJob(profile, settings.db_url, settings.warc_dir, kind="demo", progress=progress)
+        job = CrawlJob(
+            profile,
+            settings.db_url,
+            settings.warc_dir,
+            settings.warc_max_mb,
+            kind="demo",
+            progress=progress,
+        )
         return run_crawl(job)

@@ -71,7 +71,7 @@ class LibrarySpider(Spider):
         fetch = fetch_from_response(response, self.profile.name)
         fetch.detail = self.profile.is_detail(response.url)
         yield fetch
-        if response.status in RETRY_STATUSES:  # recorded above, then tried again
+        if response.status in RETRY_STATUSES and response.request is not None:  # tried again
             retry = get_retry_request(
                 response.request, spider=self, reason=f"HTTP {response.status}"
             )
