@@ -179,13 +179,14 @@ def quality_pages(site: DemoSite, base_url: str = QUALITY_BASE) -> Iterator[dict
                 dress.dirty,
                 spec.route == "mobile",
             ),
-            "truth": _quality_truth(doc, base_url + spec.canonical),
+            "truth": quality_truth(doc, base_url + spec.canonical),
             "runs": list(forward.body_runs),
             "pinyin": forward.pinyin_in_body,
         }
 
 
-def _quality_truth(doc: Document, canonical_url: str) -> dict[str, Any]:
+def quality_truth(doc: Document, canonical_url: str) -> dict[str, Any]:
+    """The fields a cleaned page must come out with (bench/quality.py's manifest format)."""
     ext = doc.extended
     return {
         "title": doc.article.title,
