@@ -65,6 +65,7 @@ class Document(Base):
     body: Mapped[str] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
+    author: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     disclaimer: Mapped[str | None] = mapped_column(Text)
     repairs: Mapped[dict[str, Any] | None]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline import content_hash, normalise_text
@@ -121,6 +121,7 @@ EXTENDED = {"speech": ["extra"]}
 REPAIRS = {"speech": Repairs(spam_lines=1, pinyin_annotations=4, mojibake_repaired=2)}
 FLAGS = {"letter": ["masked_year"]}
 UNATTRIBUTED = {"digital"}
+AUTHORS = {"speech": "张建国", "digital": "县大数据中心课题组"}
 
 
 @dataclass
@@ -150,7 +151,18 @@ def build(url: str) -> Sample:
         archive_batch(session, _fetches(0, T0), first.id)
         archive_batch(session, _fetches(1, T1), nightly.id)
         _link_near_duplicates(session, "flood_v1", "flood_v2")
+        _name_authors(session)
     return Sample(url, {key: document(key).content_hash for key in TEXTS})
+
+
+def _name_authors(session: Session) -> None:
+    """Authors written straight into the archive: the analysts' side is tested whatever the
+    cleaner finds (archive_batch storing the pipeline's author: tests/test_archive.py)."""
+    for key, author in AUTHORS.items():
+        hash_ = document(key).content_hash
+        session.execute(
+            update(Document).where(Document.content_hash == hash_).values(author=author)
+        )
 
 
 def _link_near_duplicates(session: Session, key: str, other: str) -> None:

@@ -38,7 +38,9 @@ SPEC_FIELDS = {
     "url", "canonical_url", "title", "body", "category", "published_at", "source",
     "disclaimer", "content_hash", "extended_reading", "repairs",
 }  # fmt: skip
-NULLABLE = ("url", "canonical_url", "category", "published_at", "source", "disclaimer")
+NULLABLE = (
+    "url", "canonical_url", "category", "published_at", "author", "source", "disclaimer",
+)  # fmt: skip
 MOMENTS = ("published_at", "first_seen_at", "last_seen_at")
 JSON_CELLS = ("extended_reading", "repairs", "flags", "urls", "sites")
 
@@ -121,6 +123,8 @@ def test_every_document_and_every_field_round_trips(
     assert by_title["政府自身建设"]["url"] == GW + "1003.html"  # first seen, still live
     assert by_title["数字政府建设中的AI应用"]["source"] is None
     assert by_title["新春慰问信"]["flags"] == ["masked_year"]
+    assert by_title["在全县经济工作会议上的讲话"]["author"] == "张建国"
+    assert by_title["乡村振兴工作总结"]["author"] is None
 
 
 @pytest.mark.parametrize(
