@@ -18,9 +18,17 @@ from crawler.profiles import SiteProfile
 from crawler.settings import crawl_settings
 from crawler.spiders.library import LibrarySpider
 from storage.engine import ensure_current, session_factory
-from storage.repository import archive_totals, finish_run, known_pages, outcome_counts, start_run
+from storage.repository import (
+    archive_totals,
+    documents_beyond_url_rule,
+    finish_run,
+    known_pages,
+    outcome_counts,
+    start_run,
+)
 
 FINISHED_REASONS = frozenset({"finished", "closespider_pagecount"})
+BEYOND_RULE = "wenku/documents_beyond_url_rule"
 
 
 @dataclass(slots=True)
@@ -65,6 +73,8 @@ class CrawlSummary:
             "archive": self.totals,
             "finish_reason": self.stats.get("finish_reason"),
             "conditional_requests": self.stats.get("wenku/conditional_requests", 0),
+            # documents from pages the profile's URL rule (or the old default) would miss
+            "documents_beyond_url_rule": self.stats.get(BEYOND_RULE, 0),
             "bytes_received": self.stats.get("downloader/response_bytes", 0),
             "error": self.stats.get("wenku/archiver_error"),
         }
@@ -84,6 +94,8 @@ def run_crawl(job: CrawlJob) -> CrawlSummary:
     status = _status(stats)
     with sessions.begin() as session:
         outcomes = outcome_counts(session, run_id)
+        rule = job.profile.url_rule_matches
+        stats[BEYOND_RULE] = documents_beyond_url_rule(session, run_id, rule)
         finish_run(session, run_id, status, _jsonable({**stats, "outcomes": outcomes}))
         totals = archive_totals(session)
     return CrawlSummary(run_id, status, seconds, outcomes, totals, stats)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,6 +93,22 @@ def outcome_counts(session: Session, run_id: int) -> dict[str, int]:
         .group_by(Capture.outcome)
     )
     return {outcome: count for outcome, count in session.execute(query)}
+
+
+def documents_beyond_url_rule(session: Session, run_id: int, rule: Callable[[str], bool]) -> int:
+    """Documents a run's captures carried from pages `rule` calls no document, and from no
+    page it does: what a crawl that cleaned only URLs matching the rule would have missed."""
+    query = (
+        select(Page.url, Capture.document_id)
+        .join(Page, Page.id == Capture.page_id)
+        .where(Capture.crawl_run_id == run_id, Capture.document_id.is_not(None))
+        .distinct()
+    )
+    matched: set[int] = set()
+    missed: set[int] = set()
+    for url, document_id in session.execute(query):
+        (matched if rule(url) else missed).add(document_id)
+    return len(missed - matched)
 
 
 def archive_totals(session: Session) -> dict[str, int]:

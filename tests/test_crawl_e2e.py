@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from crawler.profiles import profile_for_urls
 from demosite import DemoServer
 from storage.engine import session_factory
 from storage.models import Capture, Document, Page
@@ -94,6 +95,11 @@ def test_robots_trap_flaky_pdf_and_missing(first_night: Any) -> None:
     assert "/robots.txt" in paths
     assert not [p for p in paths if p.startswith(special["disallowed_prefix"])]
     assert 0 < len([p for p in paths if p.startswith(special["trap_prefix"])]) <= MAX_DEPTH + 1
+    with session_factory(db_url)() as session:
+        pages = session.execute(select(Page.url, Page.fetch_count)).all()
+    # The frontier holds only links the crawl requested: nothing past the depth limit.
+    trap = [url for url, _ in pages if url.startswith(server.url + special["trap_prefix"])]
+    assert len(trap) <= MAX_DEPTH + 1
     captures = captures_by_path(db_url, server.url)
     for flaky in special["flaky"]:
         assert paths.count(flaky) >= 2  # a 500, then the retry that succeeded
@@ -144,3 +150,8 @@ def test_page_budget_stops_the_crawl(sqlite_url: str, tmp_path: Path) -> None:
         summary = crawl(server, sqlite_url, tmp_path / "warc", "--max-pages", "10")
     assert summary["finish_reason"] == "closespider_pagecount"
     assert 10 <= summary["fetched"] < 40  # requests already in flight still land
+    with session_factory(sqlite_url)() as session:
+        frontier = session.scalars(select(Page.url).where(Page.fetch_count == 0)).all()
+    # Every in-scope link is remembered for the next crawl, whatever its URL looks like.
+    old_rule = profile_for_urls([server.url + "/"]).url_rule_matches
+    assert any(old_rule(url) for url in frontier) and any(not old_rule(url) for url in frontier)

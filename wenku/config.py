@@ -94,7 +94,14 @@ def _read_config(path: str | None) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
-_PROFILE_KEYS = {"detail_pattern", "deny_patterns", "max_depth", "max_pages", "schedule"}
+_PROFILE_KEYS = {
+    "detail_pattern",
+    "detail_mode",
+    "deny_patterns",
+    "max_depth",
+    "max_pages",
+    "schedule",
+}
 
 
 def _profile(name: str, spec: dict[str, Any]) -> SiteProfile:
@@ -109,4 +116,7 @@ def _profile(name: str, spec: dict[str, Any]) -> SiteProfile:
     if "deny_patterns" in fields:
         fields["deny_patterns"] = tuple(fields["deny_patterns"])
     domains = tuple(spec.get("allowed_domains", base.allowed_domains))
-    return SiteProfile(name, base.start_urls, domains, **fields)
+    try:
+        return SiteProfile(name, base.start_urls, domains, **fields)
+    except ProfileError as exc:
+        raise ConfigError(f"site {name!r}: {exc}") from None

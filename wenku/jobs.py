@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from crawler.profiles import SiteProfile, profile_for_urls
 from pipeline.types import PageRecord, RawPage
 from wenku.config import Settings
@@ -16,15 +18,8 @@ def crawl_profile(
     profile = settings.site(site)
     if urls:
         custom = profile_for_urls(urls, site)
-        profile = SiteProfile(
-            site,
-            custom.start_urls,
-            custom.allowed_domains,
-            profile.detail_pattern,
-            profile.deny_patterns,
-            profile.max_depth,
-            profile.max_pages,
-            profile.schedule,
+        profile = replace(
+            profile, start_urls=custom.start_urls, allowed_domains=custom.allowed_domains
         )
     return profile.with_limits(max_pages)
 

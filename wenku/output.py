@@ -20,6 +20,7 @@ def print_summary(summary: CrawlSummary, title: str) -> None:
     table.add_row("pages fetched", str(data["fetched"]))
     for outcome, count in sorted(summary.outcomes.items()):
         table.add_row(f"  {outcome}", str(count))
+    table.add_row("documents beyond the URL rule", str(data["documents_beyond_url_rule"]))
     table.add_row("seconds", f"{data['seconds']:.1f}")
     table.add_row("pages per second", f"{data['pages_per_second']:.1f}")
     for name, count in summary.totals.items():

@@ -22,6 +22,9 @@ from storage.repository import KnownPage
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 522, 524, 408, 429})
 # PDFs are fetched and recorded (not parsed); other binaries are not followed.
 _SKIPPED_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext != "pdf"]
+# New links a crawl remembers in `pages` at most (the frontier a later crawl starts from);
+# past it they are still followed, and counted in stats as wenku/frontier_not_remembered.
+FRONTIER_LIMIT = 200_000
 
 
 class LibrarySpider(Spider):
@@ -45,7 +48,7 @@ class LibrarySpider(Spider):
         self.known = known or {}
         self.due_only = due_only
         self.follow_links = follow_links
-        self.reported: set[str] = set()  # detail URLs already sent as Discovered
+        self.reported: set[str] = set()  # links already sent as Discovered
         self.started_at = datetime.now(UTC)
         self.links = LinkExtractor(
             allow_domains=profile.allowed_domains,
@@ -69,7 +72,7 @@ class LibrarySpider(Spider):
 
     def parse(self, response: Response) -> Iterator[Fetch | Discovered | Request]:
         fetch = fetch_from_response(response, self.profile.name)
-        fetch.detail = self.profile.is_detail(response.url)
+        fetch.detail = self.profile.may_be_document(response.url)
         yield fetch
         if response.status in RETRY_STATUSES and response.request is not None:  # tried again
             retry = get_retry_request(
@@ -83,8 +86,10 @@ class LibrarySpider(Spider):
         if 300 <= response.status < 400 and response.status != 304:
             yield from self._follow_redirect(response)
         elif 200 <= response.status < 300 and isinstance(response, TextResponse):
+            remember = self._below_depth_limit(response)
             for link in self.links.extract_links(response):
-                yield from self._discovered(link.url)
+                if remember:
+                    yield from self._discovered(link.url)
                 if self._wanted(link.url):
                     yield self._request(link.url)
 
@@ -104,9 +109,24 @@ class LibrarySpider(Spider):
                 yield self._request(url)
 
     def _discovered(self, url: str) -> Iterator[Discovered]:
-        if url not in self.known and url not in self.reported and self.profile.is_detail(url):
-            self.reported.add(url)
-            yield Discovered(url, self.profile.name, datetime.now(UTC))
+        """Every in-scope link the crawl will request is remembered as frontier, whatever
+        its URL looks like: the page's content, not its URL, says whether it is a document."""
+        if url in self.known or url in self.reported:
+            return
+        if len(self.reported) >= FRONTIER_LIMIT:
+            self._count("wenku/frontier_not_remembered")
+            return
+        self.reported.add(url)
+        yield Discovered(url, self.profile.name, datetime.now(UTC))
+
+    def _below_depth_limit(self, response: Response) -> bool:
+        """Whether the links on `response` are requested (DepthMiddleware drops deeper ones)."""
+        limit = self.settings.getint("DEPTH_LIMIT") if hasattr(self, "crawler") else 0
+        return not limit or response.meta.get("depth", 0) < limit
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
 
     def _revisit(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in self.allowed_domains and self._wanted(url)
@@ -119,7 +139,13 @@ class LibrarySpider(Spider):
         return page.next_fetch_at is None or page.next_fetch_at <= self.started_at
 
     def _request(self, url: str, dont_filter: bool = False) -> Request:
-        return Request(url, callback=self.parse, errback=self.failed, dont_filter=dont_filter)
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=dont_filter,
+            priority=self.profile.priority(url),
+        )
 
 
 def _hostname(domain: str) -> str:
