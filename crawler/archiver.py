@@ -131,8 +131,9 @@ class _WorkerLoop:
         from storage.archive import archive_batch
         from storage.repository import remember_links
 
-        batch = [item for item in items if isinstance(item, Fetch)]
-        cleaned = [self._clean(fetch) for fetch in batch]
+        fetches = [item for item in items if isinstance(item, Fetch)]
+        batch = [page for fetch in fetches for page in fetch.with_parts()]
+        cleaned = [item for fetch in fetches for item in self._clean_article(fetch)]
         with self.sessions.begin() as session:
             remember_links(session, [item for item in items if isinstance(item, Discovered)])
             if self.warc:
@@ -158,6 +159,12 @@ class _WorkerLoop:
             if fetched_at is not None and raw_sha256 == fetch.raw_sha256:
                 earlier = EarlierCapture(fetch.url, fetched_at, payload_digest(fetch.body))
             self.warc.write(fetch, earlier)
+
+    def _clean_article(self, fetch: Fetch) -> list[Cleaned]:
+        """A page, or the pages of an article split over several, joined (pipeline.pagination)."""
+        from pipeline.pagination import joined_article
+
+        return joined_article([self._clean(page) for page in fetch.with_parts()])
 
     def _clean(self, fetch: Fetch) -> Cleaned:
         from pipeline import process_page

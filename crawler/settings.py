@@ -20,6 +20,9 @@ BASE: dict[str, Any] = {
     "REDIRECT_ENABLED": False,  # the spider records each redirect, then follows it
     "RETRY_TIMES": 2,
     "RETRY_HTTP_CODES": [],  # the spider retries 5xx itself, after recording the response
+    # …with get_retry_request, whose retry carries the count in meta["retry_times"] on
+    # purpose: not a key copied by mistake (Scrapy 2.19's MetaCopyDetectionMiddleware).
+    "META_COPY_WARN_SKIP_KEYS": ["retry_times"],
     # Scrapy starts this many tasks for every response's output; our pipeline hands items
     # on at once, and 100 (the default) cost a third of the crawler's CPU on small pages.
     "CONCURRENT_ITEMS": 8,

@@ -5,12 +5,15 @@
     with DemoServer(pages=200, seed=7, night=1) as srv:  # 127.0.0.1, a free port
         srv.url, srv.set_night(2), srv.request_log, srv.site.truth()
 
-Routes: `/` → `/list/<slug>/`, `/list/<slug>/index_<n>.html` (20 a page) →
-`/doc/<id>.html`; mobile mirrors `/m/doc/<id>.html`; `/robots.txt` (disallows
-`/private/<id>.html`, which are linked); `/flaky/<id>.html` (500 once, then 200);
-`/old/<id>.html` (301); `/files/1.pdf`; the link trap `/calendar/YYYY-MM.html`; linked
-dead links (404); on night 2, removed pages (410). Only document pages, and the
-redirects and dead links that point like them, end in `/<digits>.html`.
+Routes: `/` → `/list/<slug>/`, `/list/<slug>/index_<n>.html` (20 a page) → the documents,
+each under one of the URL shapes of real libraries (`/doc/<id>.html`, `/view/<19 digits>`,
+`/show.asp?id=<n>`, `/p-<n>.html`, `/p/<12 hex>`, `/thread-<n>-1-1.html`,
+`/wk/<n>_2.htm`, `/article<n>/<letters>.html`); mobile mirrors `/m<path>`; one article
+split over three pages (`/doc/800001.html`, `…_2.html`, `…_3.html`, with a 共3页 pager);
+`/robots.txt` (disallows `/private/<id>.html`, which are linked); `/gongwen/flaky.html` and
+`/gongwen/flaky-b.html` (500 once, then 200); `/old/<id>.html` (301); `/files/1.pdf`; the
+link trap `/calendar/YYYY-MM.html`; linked dead links (404); on night 2, removed pages
+(410).
 """
 
 from demosite.server import DemoServer, LoggedRequest

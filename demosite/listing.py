@@ -28,7 +28,7 @@ def _page(title: str, body: str) -> str:
 
 
 def _links(paths: list[str], title_of: TitleOf) -> str:
-    items = "".join(f'<li><a href="{p}">{escape(title_of(p))}</a></li>\n' for p in paths)
+    items = "".join(f'<li><a href="{escape(p)}">{escape(title_of(p))}</a></li>\n' for p in paths)
     return f"<ul>\n{items}</ul>\n"
 
 
@@ -37,7 +37,8 @@ def home_html(plan: Plan, categories: tuple[Category, ...], title_of: TitleOf) -
         f'<li><a href="/list/{c.slug}/">{c.path}</a> (共{len(plan.listed[c.slug])}篇)</li>\n'
         for c in categories
     )
-    latest = sorted((p for p in plan.specs if p.startswith("/doc/")), key=_page_id)[-LATEST:]
+    desktop = [spec for spec in plan.specs.values() if spec.route == "doc"]
+    latest = [spec.path for spec in sorted(desktop, key=lambda s: s.doc_key)][-LATEST:]
     return _page(
         f"{SITE} - {SLOGAN}",
         f"<h1>{SITE}</h1>\n<div>{SLOGAN}</div>\n<h2>栏目导航</h2>\n<ul>\n{sections}</ul>\n"
@@ -48,10 +49,6 @@ def home_html(plan: Plan, categories: tuple[Category, ...], title_of: TitleOf) -
         f"<h2>失效链接</h2>\n{_links(plan.missing, lambda p: '已删除的文档')}"
         f'<h2>往期归档</h2>\n<a href="{TRAP_START}">2024年01月</a>\n',
     )
-
-
-def _page_id(path: str) -> int:
-    return int(path.rsplit("/", 1)[1].split(".")[0])
 
 
 def list_url(slug: str, number: int) -> str:

@@ -117,12 +117,28 @@ def _numbered(style: int, index: int) -> str:
     return f"第{_CN[index]}部分 "
 
 
-def revise(corpus: Corpus, seed: int, doc: Document) -> Document:
-    """Night 2: one body paragraph replaced by a corpus paragraph the body lacks."""
+def revise(corpus: Corpus, seed: int, doc: Document, within: range | None = None) -> Document:
+    """Night 2: one body paragraph (of those `within`, if given) replaced by a corpus
+    paragraph the body lacks."""
     rng = doc_rng(seed, doc.key, "night2")
     paragraphs = list(doc.article.paragraphs)
-    spots = [i for i, text in enumerate(paragraphs) if len(text) > 40]
+    indexes = within or range(len(paragraphs))
+    spots = [i for i in indexes if len(paragraphs[i]) > 40] or list(indexes)
     unused = [p for p in corpus.paragraphs if all(p not in text for text in paragraphs)]
     paragraphs[rng.choice(spots)] = rng.choice(unused)
     article = replace(doc.article, paragraphs=tuple(paragraphs))
     return replace(doc, article=article, revised=True)
+
+
+def part_slices(count: int, parts: int) -> list[range]:
+    """Which of an article's `count` paragraphs each of its `parts` pages carries."""
+    bounds = [round(count * i / parts) for i in range(parts + 1)]
+    return [range(bounds[i], bounds[i + 1]) for i in range(parts)]
+
+
+def part_of(doc: Document, part: int, parts: int) -> Document:
+    """The document as page `part` of `parts` shows it: its share of the paragraphs."""
+    paragraphs = doc.article.paragraphs
+    share = part_slices(len(paragraphs), parts)[part - 1]
+    article = replace(doc.article, paragraphs=paragraphs[share.start : share.stop])
+    return replace(doc, article=article, extended=None)

@@ -121,8 +121,31 @@ def desktop_html(doc: Document, spec: PageSpec, look: Look, fw: Text) -> str:
         + f'<div class="article">\n<h1>{title}</h1>\n<div class="info">{info}</div>\n'
         + (upload if look.upload else "")
         + f'<div class="content">\n{BODY_SLOT}</div>\n'
+        + pager_html(spec)
         + _tail(doc, spec, look, title, fw)
     )
+
+
+def pager_html(spec: PageSpec) -> str:
+    """An article's pager in DedeCMS's markup: 共N页, 上一页, the page numbers, 下一页."""
+    if not spec.part:
+        return ""
+    count, number = len(spec.parts), spec.part
+
+    def item(path: str, text: str) -> str:
+        return f'<li><a href="{path}">{text}</a></li>'
+
+    items = [f"<li><a>共{count}页: </a></li>"]
+    if number > 1:
+        items.append(item(spec.parts[number - 2], "上一页"))
+    for n, path in enumerate(spec.parts, 1):
+        here = n == number
+        items.append(
+            f'<li class="thisclass"><a href="#">{n}</a></li>' if here else item(path, str(n))
+        )
+    if number < count:
+        items.append(item(spec.parts[number], "下一页"))
+    return f'<div class="dede_pages"><ul class="pagelist">{"".join(items)}</ul></div>\n'
 
 
 def _tail(doc: Document, spec: PageSpec, look: Look, title: str, fw: Text) -> str:

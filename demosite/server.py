@@ -1,7 +1,7 @@
 """`DemoServer`: the demo site over HTTP/1.1 on loopback, in a daemon thread.
 
 Keep-alive with exact Content-Length; ETag and Last-Modified on every 200; 304 on a
-matching If-None-Match (or, without one, If-Modified-Since); `/flaky/` pages answer
+matching If-None-Match (or, without one, If-Modified-Since); the flaky pages answer
 500 to their first request on this server; every request is logged.
 """
 
@@ -18,7 +18,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import IO
-from urllib.parse import urlsplit
 
 from demosite.site import DemoSite, Response, error_response
 
@@ -73,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, send_body: bool) -> None:
         owner = self.server.owner
-        response = owner.respond(urlsplit(self.path).path or "/")
+        response = owner.respond(self.path)
         status = response.status
         if status == 200 and not_modified(response, self.headers):
             status = 304
@@ -133,8 +132,9 @@ class DemoServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def respond(self, path: str) -> Response:
+    def respond(self, target: str) -> Response:
         site = self.site
+        path = site.resolve(target)
         if site.is_flaky(path) and self._first_request(path):
             return error_response(500)
         try:

@@ -11,22 +11,24 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from demosite import listing
 from demosite.corpus import Category, Corpus, load_corpus
 from demosite.dress import Forward, content_type, dress_page, encode_page
-from demosite.model import Document, make_document, revise
+from demosite.model import Document, make_document, part_of, part_slices, revise
 from demosite.pages import BASE_SLOT, draw_look
-from demosite.plan import Plan, build_plan
+from demosite.plan import ARTICLE_BASE, ARTICLE_PARTS, Plan, build_plan
 from demosite.truth import QUALITY_BASE, quality_pages, site_truth
 
 NIGHT_TIMES = {1: datetime(2024, 6, 1, 3, 0, tzinfo=UTC), 2: datetime(2024, 6, 2, 3, 0, tzinfo=UTC)}
 HTML = "text/html; charset=utf-8"
 _PDF = re.compile(r"/files/(\d+)\.pdf")
+ARTICLE_KEY = ARTICLE_BASE + 1  # the document of the article split over pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,24 @@ class DemoSite:
 
     def _document(self, key: int) -> Document:
         doc = make_document(self.corpus, self.seed, key, self.plan.categories[key])
-        return revise(self.corpus, self.seed, doc) if key in self.plan.revised else doc
+        within = None
+        if key == ARTICLE_KEY:  # no 扩展阅读; night 2 changes its second page
+            doc = replace(doc, extended=None)
+            within = part_slices(len(doc.article.paragraphs), ARTICLE_PARTS)[1]
+        return revise(self.corpus, self.seed, doc, within) if key in self.plan.revised else doc
+
+    def page_document(self, path: str) -> Document:
+        """The document as the page at `path` shows it (one page's share of a split article)."""
+        spec = self.plan.specs[path]
+        doc = self.document(spec.doc_key)
+        return part_of(doc, spec.part, len(spec.parts)) if spec.part else doc
+
+    def resolve(self, target: str) -> str:
+        """The page a request target names: a document's path and query (`/show.asp?id=7`),
+        else the path alone (other query strings are ignored)."""
+        if target in self.plan.specs or target in self.plan.gone:
+            return target
+        return urlsplit(target).path or "/"
 
     def title_of(self, path: str) -> str:
         """The title a list shows for a page (gone pages stay listed, as on real sites)."""
@@ -90,14 +109,16 @@ class DemoSite:
 
     def _dress(self, path: str) -> str:
         spec = self.plan.specs[path]
-        doc = self.document(spec.doc_key)
+        doc = self.page_document(path)
         look = draw_look(self.corpus, self.seed, path, len(doc.article.paragraphs))
+        if spec.part:  # an article's pages carry its pager, not 文库 upload chrome
+            look = replace(look, upload=False)
         html, counts = dress_page(spec, doc, look, self.seed)
         self._forward[path] = counts
         return html
 
     def render(self, path: str, base_url: str) -> Response:
-        """The response for a path (query string already removed) on `base_url`.
+        """The response for a path (`resolve`d from the request target) on `base_url`.
 
         Document pages are rendered and encoded once, then served from memory.
         """

@@ -14,6 +14,7 @@ Every text is in the normal form of docs/conventions.md; paths, not absolute URL
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,8 @@ def page_truth(site: DemoSite, spec: PageSpec, bodies: bool) -> dict[str, Any]:
         "twin": spec.twin,
         "pdf": spec.pdf,
         "forward": asdict(site.forward(spec.path)) | {"fullwidth": dress.fullwidth},
+        "article_part": spec.part or None,  # its place in an article split over pages
+        "article_parts": list(spec.parts),  # that article's pages, first first
     }
     return record | _document_fields(site, doc, bodies)
 
@@ -145,6 +148,7 @@ def special_truth(site: DemoSite) -> dict[str, Any]:
         "new": list(plan.new),
         "mobile": plan.special("mobile"),
         "twins": [[s.path, s.twin] for s in specs if s.twin and s.path < s.twin],
+        "articles": [list(parts) for parts in sorted({s.parts for s in specs if s.parts})],
         "lists": _list_paths(site),
     }
 
@@ -160,14 +164,16 @@ def _list_paths(site: DemoSite) -> list[str]:
 def quality_pages(site: DemoSite, base_url: str = QUALITY_BASE) -> Iterator[dict[str, Any]]:
     """Document pages as the quality bench's manifest has them: bytes, dress, truth, runs.
 
+    A page of an article split over pages is measured against its own share of the text.
+
     `dress` is (script, codec, charset in the bytes' <meta>, pinyin, mojibake, mobile).
     """
     for path, spec in site.plan.specs.items():
-        doc, dress, forward = site.document(spec.doc_key), spec.dress, site.forward(path)
+        doc, dress, forward = site.page_document(path), spec.dress, site.forward(path)
         script = "traditional" if dress.traditional else "simplified"
         response = site.render(path, base_url)
         yield {
-            "file": path.strip("/").replace("/", "_"),
+            "file": re.sub(r"[/?=&]", "_", path.strip("/")),
             "bytes": response.body,
             "url": base_url + path,
             "headers": {"content-type": response.content_type},

@@ -35,7 +35,9 @@ class Fetch:
     error: str | None = None
     warc_file: str | None = None
     warc_offset: int | None = None
-    detail: bool = True  # the site profile calls this URL a document page: clean it
+    detail: bool = True  # may be a document on its own: clean it (profile and pager say so)
+    article_part: int | None = None  # its place in an article split over pages (1: first)
+    parts: list[Fetch] = field(default_factory=list)  # on a first page: the later parts' fetches
 
     @property
     def raw_sha256(self) -> str | None:
@@ -45,6 +47,10 @@ class Fetch:
     def is_html(self) -> bool:
         content_type = self.headers.get("content-type", "text/html").lower()
         return "html" in content_type or "xml" in content_type
+
+    def with_parts(self) -> list[Fetch]:
+        """This fetch, then those of its article's later parts (crawler.articles)."""
+        return [self, *self.parts]
 
     def raw_page(self) -> RawPage:
         return RawPage(url=self.url, body=self.body, headers=self.headers, status=self.status or 0)

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from pipeline.provenance import GONE_STATUSES, Cleaned, Outcome, fetch_error
+from pipeline.provenance import GONE_STATUSES, Cleaned, Fetch, Outcome, fetch_error
 from pipeline.types import CleanDocument
 from storage.models import Capture, Document, DocumentLink, Page
 
@@ -163,7 +163,7 @@ class _BatchWriter:
             self._schedule(page)
             return "failed"
         page.gone_at = None
-        self._remember_validators(page, fetch.headers)
+        self._remember_validators(page, fetch)
         outcome = self._outcome(item, page)
         self._schedule(page)
         return outcome
@@ -174,6 +174,7 @@ class _BatchWriter:
         if item.record is None or item.record.document is None:
             return "skipped"
         page.canonical_url = item.record.canonical_url
+        page.article_part = item.fetch.article_part
         content_hash = item.record.document.content_hash
         doc_id = self.doc_ids[content_hash]
         previous = page.document_id
@@ -189,7 +190,11 @@ class _BatchWriter:
             return "new"
         return "duplicate"
 
-    def _remember_validators(self, page: Page, headers: dict[str, str]) -> None:
+    def _remember_validators(self, page: Page, fetch: Fetch) -> None:
+        if fetch.article_part is not None:  # fetched whole, so that a change in a part is seen
+            page.etag = page.last_modified = None
+            return
+        headers = fetch.headers
         page.etag = headers.get("etag", page.etag)
         page.last_modified = headers.get("last-modified", page.last_modified)
 
@@ -219,6 +224,7 @@ class _BatchWriter:
             "warc_offset": fetch.warc_offset,
             "error": fetch_error(fetch) or item.error,
             "size": len(fetch.body),
+            "article_part": fetch.article_part if keeps_document else None,
         }
 
     def _link_extended_reading(self, items: Sequence[Cleaned]) -> None:

@@ -103,6 +103,7 @@ class Page(Base):
     fetch_count: Mapped[int] = mapped_column(Integer, default=0)
     change_count: Mapped[int] = mapped_column(Integer, default=0)
     gone_at: Mapped[datetime | None]
+    article_part: Mapped[int | None] = mapped_column(Integer)  # 1: an article's first page
 
 
 class Capture(Base):
@@ -121,6 +122,7 @@ class Capture(Base):
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int | None] = mapped_column(Integer)
+    article_part: Mapped[int | None] = mapped_column(Integer)  # the page's, when fetched
 
 
 class DocumentLink(Base):

@@ -24,6 +24,7 @@ class KnownPage:
     next_fetch_at: datetime | None
     has_document: bool
     fetched: bool = True  # False: a link found on a page, not fetched yet
+    article_part: int | None = None  # its place in an article split over pages
 
 
 def utcnow() -> datetime:
@@ -75,15 +76,16 @@ def known_pages(
         Page.next_fetch_at,
         Page.document_id,
         Page.last_fetched_at,
+        Page.article_part,
     ).execution_options(yield_per=2000)
     if urls is not None:
         query = query.where(Page.url.in_(urls))
     elif hosts:
         prefixes = [f"{scheme}://{host}/" for host in hosts for scheme in ("http", "https")]
         query = query.where(or_(*(Page.url.startswith(prefix) for prefix in prefixes)))
-    for url, etag, modified, next_fetch_at, document_id, fetched_at in session.execute(query):
+    for url, etag, modified, next_fetch_at, document_id, fetched_at, part in session.execute(query):
         has_document, fetched = document_id is not None, fetched_at is not None
-        yield KnownPage(url, etag, modified, next_fetch_at, has_document, fetched)
+        yield KnownPage(url, etag, modified, next_fetch_at, has_document, fetched, part)
 
 
 def outcome_counts(session: Session, run_id: int) -> dict[str, int]:
@@ -104,8 +106,8 @@ def documents_beyond_url_rule(session: Session, run_id: int, rule: Callable[[str
         .where(Capture.crawl_run_id == run_id, Capture.document_id.is_not(None))
         .distinct()
     )
-    matched: set[int] = set()
-    missed: set[int] = set()
+    matched: set[int | None] = set()
+    missed: set[int | None] = set()
     for url, document_id in session.execute(query):
         (matched if rule(url) else missed).add(document_id)
     return len(missed - matched)

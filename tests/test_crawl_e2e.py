@@ -7,7 +7,9 @@ server's request log.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -32,6 +34,7 @@ def crawl(server: DemoServer, db_url: str, warc: Path, *extra: str) -> dict[str,
         "crawl", server.url + "/", "--db", db_url, "--warc-dir", str(warc), "--json", *extra
     )
     assert result.code == 0, result.stderr[-3000:]
+    assert "WARNING" not in result.stderr, result.stderr[-3000:]
     return result.json()
 
 
@@ -86,6 +89,58 @@ def test_every_document_archived_exactly_once(first_night: Any) -> None:
         len([p for p in truth["pages"].values() if p.get("content_hash") == h]) > 1
         for h in rows_per_truth
     ), "the demo site should publish some text twice"
+    documents_by_content_whatever_their_url(server, summary, db_url)
+    an_article_over_three_pages_is_one_document(server, db_url)
+
+
+def documents_by_content_whatever_their_url(
+    server: DemoServer, summary: dict[str, Any], db_url: str
+) -> None:
+    truth, base = server.site.truth(), server.url
+    with session_factory(db_url)() as session:
+        pages = dict(session.execute(select(Page.url, Page.document_id)).all())
+    documents = {path for path, page in truth["pages"].items() if page.get("content_hash")}
+    shapes = {re.sub(r"\d+|[0-9a-f]{12}|[a-z]{6}(?=\.html)", "N", path) for path in documents}
+    assert len(shapes) >= 7  # /doc/N.html, /view/N, /show.asp?id=N, /p-N.html, /p/N, …
+    carried = {path for path in documents if truth["pages"][path]["crawlable"]}
+    assert all(pages[base + path] is not None for path in carried)
+    lists = [*truth["special"]["lists"], truth["special"]["home"], truth["special"]["trap_start"]]
+    assert all(pages[base + path] is None for path in lists)  # links, not documents
+    old_rule = profile_for_urls([base + "/"]).url_rule_matches
+    found_by_rule = {
+        doc
+        for doc, entry in truth["documents"].items()
+        if any(old_rule(base + p) for p in entry["paths"])
+    }
+    assert summary["documents_beyond_url_rule"] == len(truth["documents"]) - len(found_by_rule) > 0
+
+
+def an_article_over_three_pages_is_one_document(server: DemoServer, db_url: str) -> None:
+    (parts,) = server.site.truth()["special"]["articles"]
+    urls = [server.url + path for path in parts]
+    with session_factory(db_url)() as session:
+        rows = session.execute(
+            select(Page.url, Page.document_id, Page.article_part, Page.etag).where(
+                Page.url.in_(urls)
+            )
+        ).all()
+        captures = session.execute(
+            select(Capture.warc_file, Capture.warc_offset, Capture.outcome)
+            .join(Page, Page.id == Capture.page_id)
+            .where(Page.url.in_(urls))
+        ).all()
+    assert sorted((url, part) for url, _, part, _ in rows) == list(
+        zip(urls, [1, 2, 3], strict=True)
+    )
+    assert len({document for _, document, _, _ in rows}) == 1  # one document, three pages
+    assert all(etag is None for *_, etag in rows)  # fetched whole, so a changed part is seen
+    assert len(captures) == 3 and len({(f, o) for f, o, _ in captures}) == 3  # own WARC records
+    assert sorted(outcome for *_, outcome in captures) == ["duplicate", "duplicate", "new"]
+    exported = run_wenku("export", "--db", db_url)
+    assert exported.code == 0, exported.stderr[-2000:]
+    rows_out = [json.loads(line) for line in exported.stdout.splitlines()]
+    (article,) = [row for row in rows_out if set(urls) <= set(row["urls"])]
+    assert article["urls"][:3] == urls
 
 
 def test_robots_trap_flaky_pdf_and_missing(first_night: Any) -> None:

@@ -75,7 +75,9 @@ def _clean(text: str, page: dict[str, Any], expected: str) -> str:
 def _paragraphs(raw: bytes, page: dict[str, Any]) -> list[str]:
     text = raw.decode({"gbk": "gb18030"}.get(page["encoding"], page["encoding"]))
     block = re.search(
-        r'class="content">\n(.*?)</div>\n<div class="tip">|<article>(.*?)</article>', text, re.S
+        r'class="content">\n(.*?)</div>\n<div class="(?:tip|dede_pages)">|<article>(.*?)</article>',
+        text,
+        re.S,
     )
     assert block is not None
     return re.findall(r"<p>(.*?)</p>", block.group(1) or block.group(2))
@@ -85,7 +87,7 @@ def test_reference_cleaning_recovers_every_truth(site: DemoSite, truth: dict[str
     for path in pages_with(truth, status=200):
         page = truth["pages"][path]
         lines = _paragraphs(site.render(path, BASE).body, page)
-        expected = [page["body"].split("\n")]
+        expected = [list(site.page_document(path).article.paragraphs)]  # an article's share
         expected += [ext["body"].split("\n") for ext in page["extended_reading"]]
         wanted = [page["title"], *expected[0]]
         for ext, ext_body in zip(page["extended_reading"], expected[1:], strict=True):
@@ -102,7 +104,6 @@ def test_truth_is_self_consistent(truth: dict[str, Any]) -> None:
             continue
         assert hashlib.sha256(page["body"].encode()).hexdigest() == page["content_hash"]
         assert page["document_key"] == page["content_hash"]
-        assert re.fullmatch(r"/[a-z/]+/\d+\.html", path)
         if page["crawlable"]:
             assert path in documents[page["content_hash"]]["paths"]
         for ext in page["extended_reading"]:
@@ -149,20 +150,23 @@ def test_lying_pages_lie(site: DemoSite, truth: dict[str, Any]) -> None:
 def test_night_two(site: DemoSite, truth: dict[str, Any]) -> None:
     night2 = DemoSite.build(pages=PAGES, seed=SEED, night=2)
     truth2, special = night2.truth(), night2.truth()["special"]
-    assert len(night2.plan.revised) == round(PAGES * 0.1)
+    assert len(night2.plan.revised) == round(PAGES * 0.1) + 1  # and the article's 2nd page
     for path in special["gone"]:
         assert (truth["pages"][path]["status"], truth2["pages"][path]["status"]) == (200, 410)
     for path in special["new"]:
         assert path not in truth["pages"] and truth2["pages"][path]["status"] == 200
     lists = "".join(night2.render(lst, BASE).body.decode() for lst in special["lists"])
-    assert all(path in lists for path in special["new"] if path.startswith("/doc/"))
+    assert all(path in lists for path in special["new"] if not path.startswith("/m/"))
     for path in pages_with(truth2, status=200):
         if path in special["new"]:
             continue
         old, new = truth["pages"][path], truth2["pages"][path]
         same = site.render(path, BASE).etag == night2.render(path, BASE).etag
-        assert same is (path not in special["changed"])
-        assert (old["content_hash"] == new["content_hash"]) is same
+        assert (old["content_hash"] == new["content_hash"]) is (path not in special["changed"])
+        if new["article_part"] is None:
+            assert same is (path not in special["changed"])
+        else:  # the article changed on its second page alone
+            assert same is (new["article_part"] != 2) and path in special["changed"]
         assert new.get("previous_hash", old["content_hash"]) == old["content_hash"]
 
 
@@ -203,7 +207,7 @@ def test_detail_page_lines_follow_the_seed_order(server: DemoServer, truth: dict
 
 def test_list_pagination_and_trap(server: DemoServer, truth: dict[str, Any]) -> None:
     body = fetch(server.url + "/list/xinde/")[2].decode()
-    assert len(re.findall(r'href="/doc/\d+\.html"', body)) == 20
+    assert len(re.findall(r'<li><a href="', body)) == 20
     assert 'href="/list/xinde/index_2.html">下一页' in body and "尾页" in body
     trap = fetch(server.url + truth["special"]["trap_start"])[2].decode()
     assert 'href="/calendar/2024-02.html"' in trap
@@ -213,26 +217,28 @@ def test_list_pagination_and_trap(server: DemoServer, truth: dict[str, Any]) -> 
 
 
 def test_redirect_and_head_over_one_keep_alive_connection(server: DemoServer) -> None:
+    target = server.site.plan.redirects["/old/583001.html"]
+    assert target == "/doc/583001.html"  # seed 7's first page has the old URL shape
     connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=10)
     connection.request("GET", "/old/583001.html")
     response = connection.getresponse()
     assert (response.status, response.read()) == (301, b"")
-    assert response.getheader("Location") == server.url + "/doc/583001.html"
-    connection.request("HEAD", "/doc/583001.html?utm=x")
+    assert response.getheader("Location") == server.url + target
+    connection.request("HEAD", target + "?utm=x")  # a query string a page does not use
     head = connection.getresponse()
     assert (
         head.status == 200
         and head.read() == b""
         and int(head.getheader("Content-Length", "0")) > 5000
     )
-    connection.request("GET", "/doc/583001.html")
+    connection.request("GET", target)
     full = connection.getresponse()
     assert len(full.read()) == int(head.getheader("Content-Length", "0"))
     connection.close()
 
 
 def test_conditional_get(server: DemoServer) -> None:
-    for path in ("/doc/583003.html", "/", "/robots.txt"):
+    for path in (server.site.plan.paths[583003], "/show.asp?id=2016", "/", "/robots.txt"):
         headers = fetch(server.url + path)[1]
         etag, modified = headers["ETag"], headers["Last-Modified"]
         assert fetch(server.url + path, {"If-None-Match": etag})[:1] == (304,)
@@ -261,7 +267,9 @@ def test_set_night_switches_in_place() -> None:
     with DemoServer(pages=40, seed=5) as srv:
         url = srv.url
         before = {
-            p: fetch(url + p)[1]["ETag"] for p in srv.site.plan.specs if p.startswith("/doc/")
+            p: fetch(url + p)[1]["ETag"]
+            for p, spec in srv.site.plan.specs.items()
+            if spec.route == "doc"
         }
         srv.set_night(2)
         special = srv.site.truth()["special"]
@@ -280,7 +288,50 @@ def test_quality_pages_match_the_truth(site: DemoSite, truth: dict[str, Any]) ->
         path = page["url"].removeprefix(BASE)
         expected = truth["pages"][path]
         assert page["bytes"] == site.render(path, BASE).body
-        assert page["truth"]["body"] == expected["body"]
+        body = site.page_document(path).article.body  # an article's page: its own share
+        assert page["truth"]["body"] == body
+        assert (body == expected["body"]) is (expected["article_part"] is None)
         assert page["truth"]["canonical_url"] == BASE + expected["canonical"]
         assert sum(page["runs"]) == expected["forward"]["mojibake_in_body"]
-        assert len(page["runs"]) == len(expected["body"].split("\n"))
+        assert len(page["runs"]) == len(body.split("\n"))
+
+
+SHAPES = {
+    "doc": r"/doc/\d+\.html",
+    "view": r"/view/\d{19}",
+    "show": r"/show\.asp\?id=\d+",
+    "p": r"/p-\d+\.html",
+    "hex": r"/p/[0-9a-f]{12}",
+    "thread": r"/thread-\d+-1-1\.html",
+    "htm": r"/wk/\d+_2\.htm",
+    "slug": r"/article\d+/[a-z]{6}\.html",
+}
+
+
+def test_documents_live_under_the_url_shapes_of_real_libraries(
+    server: DemoServer, truth: dict[str, Any]
+) -> None:
+    found: dict[str, list[str]] = {}
+    for path in pages_with(truth, status=200, route="doc"):
+        shape = next(name for name, rule in SHAPES.items() if re.fullmatch(rule, path))
+        found.setdefault(shape, []).append(path)
+    assert set(found) == set(SHAPES)
+    for paths in found.values():
+        status, _, body = fetch(server.url + paths[0])
+        assert status == 200 and len(body) > 5000, paths[0]
+
+
+def test_the_article_split_over_three_pages(server: DemoServer, truth: dict[str, Any]) -> None:
+    (parts,) = truth["special"]["articles"]
+    assert parts[1:] == [parts[0].replace(".html", f"_{n}.html") for n in (2, 3)]
+    pages = [fetch(server.url + path)[2].decode() for path in parts]
+    assert all("共3页" in page for page in pages)
+    assert f'href="{parts[1]}">下一页' in pages[0] and f'href="{parts[2]}">下一页' in pages[1]
+    assert "下一页" not in pages[2] and f'href="{parts[1]}">上一页' in pages[2]
+    (content_hash,) = {truth["pages"][path]["content_hash"] for path in parts}
+    document = truth["documents"][content_hash]
+    assert document["paths"] == parts
+    shares = [re.findall(r"<p>(.*?)</p>", page.split('class="content">')[1]) for page in pages]
+    joined = [html.unescape(p).replace("x0dx0a", "") for share in shares for p in share[1:]]
+    assert document["body"].split("\n") == joined  # each page's share, after its title
+    assert [truth["pages"][path]["article_part"] for path in parts] == [1, 2, 3]

@@ -66,6 +66,8 @@ def test_night_two_outcomes_match_the_truth(two_nights: Any) -> None:
     server, night1, night2, summary, log, db_url = two_nights
     expect = night_two_expectations(night1, night2)
     assert all(expect.values()), f"the demo's night 2 should change, remove and add: {expect}"
+    (article,) = night2["special"]["articles"]  # its second page changed: all three did
+    assert set(article) <= expect["changed"]
     captures = captures_by_path(db_url, server.url)
     last = {path: rows[-1][:2] for path, rows in captures.items()}  # (status, outcome)
     accepted = {

@@ -1,14 +1,15 @@
 """`wenku reprocess`: run today's cleaning over archived WARC captures, with no network at all.
 
 Each distinct raw payload is cleaned once (revisit records share their earlier response's
-payload). A capture whose document changes points at the new document; a page's current
-document follows its latest capture. Nothing is deleted: earlier documents stay archived.
+payload); the pages of an article split over several are joined again, as the crawl did.
+A capture whose document changes points at the new document; a page's current document
+follows its latest capture. Nothing is deleted: earlier documents stay archived.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +17,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crawler.warc import read_fetch
+from pipeline.pagination import INCOMPLETE_FLAG, join_records
 from pipeline.provenance import Fetch
 from pipeline.types import PageRecord
 from storage.archive import store_documents
 from storage.engine import session_factory, upgrade
-from storage.models import Capture, Page
+from storage.models import Capture, Document, Page
 from storage.repository import finish_run, start_run
 
 CHUNK = 200
@@ -51,9 +53,10 @@ def reprocess(
         summary = ReprocessSummary(run_id=start_run(session, "reprocess", flow_run_id).id)
     cleaner = _PayloadCleaner()
     touched: set[int] = set()
-    for chunk in _capture_chunks(db_url, since):
+    for chunk in _by_article(_capture_chunks(db_url, since)):
         with sessions.begin() as session:
-            _reprocess_chunk(session, chunk, cleaner, summary, touched)
+            for article in chunk:
+                _reprocess_article(session, article, cleaner, summary, touched)
     with sessions.begin() as session:
         summary.pages_updated = _refresh_pages(session, touched)
         finish_run(session, summary.run_id, "finished", summary.to_json())
@@ -72,6 +75,7 @@ def _capture_chunks(db_url: str, since: datetime | None) -> Iterator[list[tuple[
                 Capture.warc_file,
                 Capture.warc_offset,
                 Page.url,
+                Capture.article_part,
             )
             .join(Page, Page.id == Capture.page_id)
             .where(
@@ -93,16 +97,39 @@ def _capture_chunks(db_url: str, since: datetime | None) -> Iterator[list[tuple[
         last_id = int(rows[-1][0])
 
 
-def _reprocess_chunk(
+def _by_article(chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[list[tuple[Any, ...]]]]:
+    """Captures grouped by what they were cleaned as: one page, or an article split over
+    pages (its first page's capture, then its later parts', stored right after it), in
+    chunks of whole groups."""
+    batch: list[list[tuple[Any, ...]]] = []
+    for rows in chunks:
+        for row in rows:
+            part = row[-1] or 0
+            if part > 1 and batch and batch[-1][0][-1] == 1:
+                batch[-1].append(row)
+            else:
+                batch.append([row])
+        if len(batch) >= CHUNK:  # the last group may go on in the next chunk
+            yield batch[:-1]
+            batch = batch[-1:]
+    if batch:
+        yield batch
+
+
+def _reprocess_article(
     session: Session,
     rows: list[tuple[Any, ...]],
     cleaner: _PayloadCleaner,
     summary: ReprocessSummary,
     touched: set[int],
 ) -> None:
-    for capture_id, page_id, document_id, raw_sha256, warc_file, offset, url in rows:
+    if (rows[0][-1] or 0) > 1:  # a later part whose first page is not reprocessed (--since)
+        return  # joined alone it would be a fragment: it keeps its article
+    cleaned = [cleaner.clean(session, row[3], row[4], row[5], row[6]) for row in rows]
+    records = _joined(session, rows[0][2], [record for record, _ in cleaned])
+    for row, record, (_, fetched_at) in zip(rows, records, cleaned, strict=True):
+        capture_id, page_id, document_id = row[:3]
         summary.captures += 1
-        record, fetched_at = cleaner.clean(session, raw_sha256, warc_file, offset, url)
         if record is None or fetched_at is None:
             summary.unreadable += 1
             continue
@@ -113,6 +140,18 @@ def _reprocess_chunk(
             )
             summary.documents_changed += 1
             touched.add(page_id)
+
+
+def _joined(
+    session: Session, document_id: int | None, records: list[PageRecord | None]
+) -> list[PageRecord | None]:
+    """An article's pages each carrying the article, joined again (pipeline.pagination)."""
+    first = records[0]
+    if len(records) == 1 or first is None or first.document is None:
+        return records
+    flags = session.scalar(select(Document.flags).where(Document.id == document_id)) or []
+    joined = join_records(records, complete=INCOMPLETE_FLAG not in flags)
+    return [replace(joined, url=r.url, canonical_url=r.canonical_url) if r else r for r in records]
 
 
 def _store(

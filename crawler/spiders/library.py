@@ -11,10 +11,13 @@ from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.link import Link
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from twisted.python.failure import Failure
 
+from crawler.articles import ARTICLE, PART_PRIORITY, ArticleChain
 from crawler.profiles import SiteProfile, profile_for_urls
+from pipeline.pagination import Pager, find_pager
 from pipeline.provenance import Discovered, Fetch
 from storage.repository import KnownPage
 
@@ -49,6 +52,9 @@ class LibrarySpider(Spider):
         self.due_only = due_only
         self.follow_links = follow_links
         self.reported: set[str] = set()  # links already sent as Discovered
+        self.articles: set[str] = set()  # first pages of articles split over pages, fetched
+        self.asked_first: set[str] = set()  # … requested because a later part was reached
+        self.parts: set[str] = set()  # later parts requested with their article
         self.started_at = datetime.now(UTC)
         self.links = LinkExtractor(
             allow_domains=profile.allowed_domains,
@@ -73,25 +79,30 @@ class LibrarySpider(Spider):
     def parse(self, response: Response) -> Iterator[Fetch | Discovered | Request]:
         fetch = fetch_from_response(response, self.profile.name)
         fetch.detail = self.profile.may_be_document(response.url)
-        yield fetch
+        chain: ArticleChain | None = response.meta.get(ARTICLE)
         if response.status in RETRY_STATUSES and response.request is not None:  # tried again
             retry = get_retry_request(
                 response.request, spider=self, reason=f"HTTP {response.status}"
             )
+            yield from self._failed_part(chain, fetch, ended=retry is None)
             if retry is not None:
+                retry.meta.pop("download_latency", None)  # the failed download's, not this one's
                 yield retry
             return
+        links = self._page_links(response)
+        pager = find_pager(response.url, [(link.url, link.text) for link in links])
+        yield from self._keep(fetch, chain, pager)
         if not self.follow_links:
             return
         if 300 <= response.status < 400 and response.status != 304:
             yield from self._follow_redirect(response)
-        elif 200 <= response.status < 300 and isinstance(response, TextResponse):
-            remember = self._below_depth_limit(response)
-            for link in self.links.extract_links(response):
-                if remember:
-                    yield from self._discovered(link.url)
-                if self._wanted(link.url):
-                    yield self._request(link.url)
+        remember = self._below_depth_limit(response)
+        skipped = self._fetched_as_parts(chain, pager)
+        for link in links:
+            if remember:
+                yield from self._discovered(link.url)
+            if link.url not in skipped and self._wanted(link.url):
+                yield self._request(link.url)
 
     def failed(self, failure: Failure) -> Iterator[Fetch]:
         if failure.check(IgnoreRequest):  # robots.txt or an offsite filter: nothing was fetched
@@ -99,7 +110,86 @@ class LibrarySpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         kind = failure.type.__name__ if failure.type else "Error"
         error = f"{kind}: {failure.getErrorMessage()}"
-        yield Fetch(request.url, self.profile.name, datetime.now(UTC), None, error=error)
+        fetch = Fetch(request.url, self.profile.name, datetime.now(UTC), None, error=error)
+        yield from self._failed_part(request.meta.get(ARTICLE), fetch, ended=True)
+
+    def _page_links(self, response: Response) -> list[Link]:
+        if 200 <= response.status < 300 and isinstance(response, TextResponse):
+            return self.links.extract_links(response)
+        return []
+
+    def _keep(
+        self, fetch: Fetch, chain: ArticleChain | None, pager: Pager | None
+    ) -> Iterator[Fetch | Request]:
+        """Hand the fetch on, or hold it as a part of an article split over pages."""
+        if chain is not None:
+            chain.add(fetch)
+            ok = fetch.status is not None and 200 <= fetch.status < 300
+            yield from self._next_part(chain, pager if ok else None)
+        elif pager is not None and pager.part == 1 and pager.next_url:
+            yield from self._first_part(fetch, pager)
+        elif pager is not None and pager.part > 1:  # reached on its own, not from its first page
+            fetch.detail = False  # no document of its own: its article's is made from all parts
+            yield fetch
+            yield from self._whole_article(pager.first_url)
+        else:
+            yield fetch
+
+    def _first_part(self, fetch: Fetch, pager: Pager) -> Iterator[Fetch | Request]:
+        if fetch.url in self.articles:  # this article is being fetched already
+            fetch.detail = False
+            yield fetch
+            return
+        self.articles.add(fetch.url)
+        yield from self._next_part(ArticleChain.start(fetch), pager)
+
+    def _next_part(self, chain: ArticleChain, pager: Pager | None) -> Iterator[Fetch | Request]:
+        url = chain.next_part(pager)
+        if url is None:
+            yield chain.finish()
+            return
+        self.parts.add(url)
+        yield Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,  # a part is fetched with its article, seen before or not
+            priority=PART_PRIORITY,
+            meta={ARTICLE: chain, "depth_reset": True},  # a chain is bounded by MAX_PARTS
+        )
+
+    def _failed_part(
+        self, chain: ArticleChain | None, fetch: Fetch, ended: bool
+    ) -> Iterator[Fetch]:
+        if chain is None:
+            yield fetch
+            return
+        chain.add(fetch)
+        if ended:  # the article is kept without this part (and flagged so)
+            yield chain.finish()
+
+    def _whole_article(self, first_url: str) -> Iterator[Request]:
+        """Fetch an article from its first page, once a crawl: a later part alone is no text."""
+        asked = first_url in self.articles or first_url in self.asked_first
+        if not asked and self._in_scope(first_url):
+            self.asked_first.add(first_url)
+            yield Request(
+                first_url,
+                callback=self.parse,
+                errback=self.failed,
+                dont_filter=True,
+                priority=PART_PRIORITY,
+            )
+
+    def _fetched_as_parts(self, chain: ArticleChain | None, pager: Pager | None) -> frozenset[str]:
+        """Pager links not to follow as pages: an article's parts come with its first page."""
+        if pager is None or (chain is None and pager.part == 1 and pager.next_url is None):
+            return frozenset()
+        if chain is None and pager.part > 1:  # its first page is requested as a whole article
+            return frozenset({pager.first_url})
+        if chain is not None and pager.next_url and pager.next_url not in chain.numbers:
+            return pager.part_urls - {pager.next_url}  # capped: the rest is crawled page by page
+        return pager.part_urls
 
     def _follow_redirect(self, response: Response) -> Iterator[Request]:
         location = response.headers.get("Location")
@@ -129,10 +219,17 @@ class LibrarySpider(Spider):
             self.crawler.stats.inc_value(key)
 
     def _revisit(self, url: str) -> bool:
-        return (urlsplit(url).hostname or "") in self.allowed_domains and self._wanted(url)
+        return self._in_scope(url) and self._wanted(url)
+
+    def _in_scope(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "") in self.allowed_domains
 
     def _wanted(self, url: str) -> bool:
+        if url in self.parts:  # fetched with its article (dont_filter: not in the dupefilter)
+            return False
         page = self.known.get(url)
+        if page is not None and (page.article_part or 0) > 1:  # comes with its first page
+            return False
         return not (self.due_only and page and page.has_document and not self._is_due(page))
 
     def _is_due(self, page: KnownPage) -> bool:
