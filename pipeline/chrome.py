@@ -7,7 +7,10 @@ punctuation, so one pattern serves both scripts and annotated text.
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from pipeline.models import character_s2t, to_simplified
 
@@ -45,6 +48,8 @@ def keys(lines: list[str]) -> list[str]:
     return converted
 
 
+Pattern = re.Pattern[str]
+
 BREADCRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*:\s*(.+)$")
 CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|>>|→)\s*")
 DATETIME = re.compile(
@@ -53,6 +58,12 @@ DATETIME = re.compile(
 )
 META_LINE = re.compile(r"(?:^|\s|\|)(?:发布)?(?:时间|日期|发布于|更新时间)\s*:\s*\d{4}")
 EXTENDED = re.compile(r"^扩展阅读\s*:\s*(.+)$")
+_NAME = r"([^\s:|()\[\]【】,;。]{2,20})"
+AUTHOR = re.compile(
+    rf"(?:^|[\s|\[(【])(?:(?:作者|撰文|撰稿|原作者)\s*:\s*|文\s*/\s*|by\s+){_NAME}"
+    rf"|(?:^|[\s(【]|报)记者\s*:?\s*{_NAME}(?=\s|\)|$)",
+    re.I,
+)
 SOURCE = re.compile(r"(?:^|\s)来源\s*:\s*(.+?)(?=\s+(?:免责声明|作者|编辑|时间)\s*:|\s*$)")
 DISCLAIMER = re.compile(r"免责声明\s*:\s*(.+)$")
 LINK = re.compile(r"链接地址\s*:\s*(https?://\S+)")
@@ -61,33 +72,61 @@ INLINE_SOURCE = re.compile(r"[(]来源\s*:\s*([^()]{1,40})[)]\s*$")
 CLOAKING = re.compile(
     r"<(\w{1,10})(?:\s[^<>]{0,200})?>\s*</\1\s*>|<(?:br|hr|img)[^<>]{0,200}/?>", re.I
 )
-TAIL = re.compile(r"^(?:友情提示\s*:|来源\s*:|免责声明\s*:|链接地址\s*:|本文链接\s*:)")
 
-_FOOTER_PATTERNS = (
-    r"》由互联网用户整理提供",
-    r"转载分享请保留原作者信息",
-    r"(?:版权所有|Copyright|©|ICP备|ICP证|联系我们\s*\|)",
-)
-FOOTER = re.compile("|".join(f"(?:{p})" for p in _FOOTER_PATTERNS), re.I)
-_CHROME_PATTERNS = (
-    *_FOOTER_PATTERNS,
-    r"^友情提示\s*:",
-    r"^(?:上传人|文档编号|上传时间|上传者|贡献者|格式|文档格式|页数|大小|文件大小"
-    r"|下载次数|浏览次数|下载积分|所需积分|文档分类|分类)\s*:",
-    r"^第\s*\d+\s*页\s*/\s*共\s*\d+\s*页$",
-    r"^共\s*\d+\s*页$",
-    r"点击查看更多\s*>>",
-    r"^(?:返回|下载|相关|举报|收藏|分享|打印|上一页|下一页)"
-    r"(?:\s*(?:\||/)?\s*(?:返回|下载|相关|举报|收藏|分享|打印|上一页|下一页)){1,}$",
-    r"由会员分享\s*,\s*可在线阅读\s*,\s*更多相关",
-    r"还剩\s*\d+\s*页未读",
-    r"^(?:分享到|分享至|收藏本页|打印本页|关闭窗口|返回顶部)\b",
-    r"^(?:上一篇|下一篇|上一篇文章|下一篇文章)\s*:",
-    r"^(?:相关文章|相关推荐|热门文章|推荐阅读|猜你喜欢|最新文章)\s*:?$",
-    r"^本文(?:链接|地址)\s*:",
-    r"^(?:网站|站点)\s*:.*\|\s*(?:时间|日期)\s*:",
-)
-CHROME = re.compile("|".join(f"(?:{p})" for p in _CHROME_PATTERNS), re.I)
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One family of chrome lines from `chrome.toml`."""
+
+    name: str
+    role: str  # "remove", "lead" or "end"
+    max_length: int
+    pattern: Pattern
+
+    def matches(self, k: str) -> bool:
+        return len(k) <= self.max_length and self.pattern.search(k) is not None
+
+
+def load_families(path: Path = Path(__file__).with_name("chrome.toml")) -> tuple[Family, ...]:
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    return tuple(
+        Family(
+            name=entry["name"],
+            role=entry["role"],
+            max_length=entry["max_length"],
+            pattern=re.compile("|".join(f"(?:{p})" for p in entry["patterns"]), re.I),
+        )
+        for entry in table["family"]
+    )
+
+
+FAMILIES = load_families()
+_BY_ROLE = {role: tuple(f for f in FAMILIES if f.role == role) for role in ("remove", "lead", "end")}
+
+
+def family_of(k: str) -> Family | None:
+    """The first family whose pattern the line's key matches."""
+    return next((f for f in FAMILIES if f.matches(k)), None)
+
+
+def _has_role(role: str, k: str) -> bool:
+    return bool(k) and any(f.matches(k) for f in _BY_ROLE[role])
+
+
+def is_chrome(k: str) -> bool:
+    """A line dropped wherever it stands in an article (an article-ending line too)."""
+    return _has_role("remove", k) or _has_role("end", k)
+
+
+def is_lead(k: str) -> bool:
+    """A byline or metadata line: the page's when it stands at an article's edges."""
+    return _has_role("lead", k)
+
+
+def ends_article(k: str) -> bool:
+    """A line after which the article is over (扩展阅读, tail, footer, related lists)."""
+    return bool(EXTENDED.match(k)) or _has_role("end", k)
+
 
 # Words of injected keyword lists (porn, gambling, lottery, loans): a strong word marks a
 # keyword list as spam, weak ones need two.
@@ -121,22 +160,31 @@ def spam_score(k: str) -> int:
 
 
 def is_spam(k: str, line: str, page_script: str) -> bool:
-    """A keyword list in the other script or made of spam words; or a line of spam words."""
+    """A keyword list made of spam words or in the page's other script (injected lists
+    often are); or a line made of spam words."""
     if not is_keyword_list(k):
         return spam_score(k) >= 6 and not _SENTENCE_END.search(k)
     return spam_score(k) >= 2 or other_script(line, page_script)
 
 
-def is_chrome(k: str) -> bool:
-    return CHROME.search(k) is not None
-
-
 def script_of(text: str) -> str:
-    """'traditional', 'simplified' or 'neutral' for a stretch of Chinese text."""
+    """'traditional', 'simplified' or 'neutral' for a stretch of Chinese text: the script
+    most of its script-specific characters belong to. Simplified texts keep a few
+    Traditional forms (於, 後, 著 on old pages): one of them does not make a text
+    Traditional."""
     text = text[:_SCRIPT_SAMPLE]
-    if to_simplified(text) != text:
+    traditional = _differ(text, to_simplified(text))
+    simplified = _differ(text, str(character_s2t().convert(text)))
+    if traditional > simplified:
         return "traditional"
-    return "simplified" if str(character_s2t().convert(text)) != text else "neutral"
+    return "simplified" if simplified else "neutral"
+
+
+def _differ(text: str, converted: str) -> int:
+    """How many characters a conversion changed (1 when it changed the text's length)."""
+    if len(converted) != len(text):
+        return 1
+    return sum(a != b for a, b in zip(text, converted, strict=True))
 
 
 def other_script(line: str, page_script: str) -> bool:

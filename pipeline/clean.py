@@ -24,6 +24,7 @@ _DEBRIS = re.compile(
 
 
 _MAY_HAVE_DEBRIS = re.compile(r"[<&\\]|x0[da]|_x000", re.I)
+_EDGE_LINES = 3  # bylines and metadata are the page's among an article's first/last lines
 
 
 @dataclass(slots=True)
@@ -32,6 +33,7 @@ class Fields:
 
     category: str | None = None
     published_at: datetime | None = None
+    author: str | None = None
     source: str | None = None
     disclaimer: str | None = None
 
@@ -53,11 +55,17 @@ def strip_debris(line: str, repairs: Repairs) -> str:
     return line
 
 
+def _is_noise(k: str, n: int, count: int) -> bool:
+    """Chrome anywhere; a byline or metadata line among the article's first or last lines."""
+    at_edge = n < _EDGE_LINES or n >= count - _EDGE_LINES
+    return chrome.is_chrome(k) or (at_edge and chrome.is_lead(k))
+
+
 def remove_noise(lines: list[str], page_script: str) -> _Removal:
     """Body lines without spam, chrome and debris; counts in `repairs`."""
     out = _Removal()
-    for line, k in zip(lines, chrome.keys(lines), strict=True):
-        if chrome.is_chrome(k):
+    for n, (line, k) in enumerate(zip(lines, chrome.keys(lines), strict=True)):
+        if _is_noise(k, n, len(lines)):
             out.repairs.boilerplate_lines += 1
             continue
         if chrome.is_spam(k, line, page_script):
@@ -83,18 +91,19 @@ def clean_article(article: Article, fields: Fields, page_script: str) -> CleanDo
     if config != "t2s":
         flags.add(f"opencc_{config}")
     title = repair_line(article.title, Repairs(), set())
-    raw_fields = [fields.category, fields.source, fields.disclaimer]
+    raw_fields = [fields.category, fields.author, fields.source, fields.disclaimer]
     body, title, *normal = normalise_many([text, title, *(f or "" for f in raw_fields)], config)
     if not body:
         return None
     pairs = zip(normal, raw_fields, strict=True)
-    category, source, disclaimer = (n if raw else None for n, raw in pairs)
+    category, author, source, disclaimer = (n if raw else None for n, raw in pairs)
     return CleanDocument(
         title=title,
         body=body,
         content_hash=content_hash(body),
         category=category,
         published_at=fields.published_at,
+        author=author,
         source=source,
         disclaimer=disclaimer,
         repairs=repairs,

@@ -7,6 +7,7 @@ parser costs several times as much per page and gives nothing more here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -59,6 +60,9 @@ _SKIP = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "select", "textarea", "svg"]
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+# Characters XML forbids: lxml refuses text that holds them ("All strings must be XML
+# compatible"), and no page means them (0x07, 0x1d and NUL are seen on real pages).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _LINK_OPEN, _LINK_CLOSE = "\ue000\u200b", "\u200b\ue001"  # never left in the text
 _LINK_LINE_SHARE = 0.8
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
@@ -73,13 +77,28 @@ class Page:
     h1: str | None = None
     canonical: str | None = None  # <link rel=canonical>
     published: str | None = None  # <meta article:published_time / pubdate> or <time datetime>
-    link_chars: int = 0  # characters of text inside <a> elements
-    link_lines: set[int] = field(default_factory=set)  # lines made (almost) only of links
-    text_chars: int = 0
+    line_links: list[int] = field(default_factory=list)  # characters inside <a>, per line
+
+    @property
+    def link_lines(self) -> set[int]:
+        """Lines made (almost) only of links: navigation, pagers, lists of titles."""
+        pairs = zip(self.lines, self.line_links, strict=True)
+        return {i for i, (line, inside) in enumerate(pairs) if inside >= _LINK_LINE_SHARE * len(line)}
+
+    def link_density(self, indices: Iterable[int]) -> float:
+        """The share of the text of these lines that is inside links."""
+        text = links = 0
+        for i in indices:
+            text, links = text + len(self.lines[i]), links + self.line_links[i]
+        return links / text if text else 0.0
+
+
+def without_controls(text: str) -> str:
+    return _CONTROL.sub("", text)
 
 
 def _parse(text: str) -> etree._Element | None:
-    text = _XML_DECL.sub("", text, count=1)
+    text = _XML_DECL.sub("", without_controls(text), count=1)
     if not text.strip():
         return None
     try:
@@ -88,14 +107,22 @@ def _parse(text: str) -> etree._Element | None:
         return None
 
 
-def _text_lines(root: etree._Element) -> tuple[list[str], int, set[int]]:
-    """Text of the document's body split at block boundaries, the characters in links,
-    and which lines are links only (navigation, pagers, lists of titles).
+def _text_lines(root: etree._Element) -> tuple[list[str], list[int]]:
+    """Text of the document's body split at block boundaries, and the characters of each
+    line that are inside links.
 
     All in lxml's C code but the loops that mark block boundaries and links.
     """
     body = root.find("body")
-    body = root if body is None else body
+    return _lines_of(root if body is None else body)
+
+
+def block_lines(element: etree._Element) -> list[str]:
+    """The text lines of an element, split at block boundaries (the element is changed)."""
+    return _lines_of(element)[0]
+
+
+def _lines_of(body: etree._Element) -> tuple[list[str], list[int]]:
     etree.strip_elements(body, *_SKIP, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     for el in body.iter(*_BLOCK):
         el.text = "\n" + el.text if el.text else "\n"
@@ -103,15 +130,12 @@ def _text_lines(root: etree._Element) -> tuple[list[str], int, set[int]]:
     for a in body.iter("a"):  # U+E000/U+E001 (private use, stripped below) mark link text
         a.text, a.tail = _LINK_OPEN + (a.text or ""), _LINK_CLOSE + (a.tail or "")
     lines: list[str] = []
-    link_chars, link_lines = 0, set[int]()
+    line_links: list[int] = []
     for raw in "".join(body.itertext()).split("\n"):
-        line, inside = _SPACE.sub(" ", _strip_links(raw)).strip(), _link_text(raw)
-        if line:
-            link_chars += inside
-            if inside >= _LINK_LINE_SHARE * len(line):
-                link_lines.add(len(lines))
+        if line := _SPACE.sub(" ", _strip_links(raw)).strip():
             lines.append(line)
-    return lines, link_chars, link_lines
+            line_links.append(_link_text(raw))
+    return lines, line_links
 
 
 def _strip_links(text: str) -> str:
@@ -151,14 +175,12 @@ def parse_page(text: str) -> Page:
     title = _first_text(root, "//title")
     h1 = _first_text(root, "//h1")
     canonical = _first_text(root, "//link[@rel='canonical']/@href")
-    lines, link_chars, link_lines = _text_lines(root)  # changes the tree: head facts first
+    lines, line_links = _text_lines(root)  # changes the tree: head facts first
     return Page(
         lines=lines,
         title=title,
         h1=h1,
         canonical=canonical,
         published=published,
-        link_chars=link_chars,
-        link_lines=link_lines,
-        text_chars=sum(map(len, lines)),
+        line_links=line_links,
     )

@@ -16,6 +16,7 @@ def _main_document(extracted: Extracted, script: str) -> CleanDocument | None:
     fields = Fields(
         category=extracted.category,
         published_at=extracted.published_at,
+        author=extracted.author,
         source=extracted.source,
         disclaimer=extracted.disclaimer,
     )
@@ -28,7 +29,7 @@ def _main_document(extracted: Extracted, script: str) -> CleanDocument | None:
 
 
 def _fields_of(extracted: Extracted, source: str | None) -> Fields:
-    return Fields(extracted.category, extracted.published_at, source, None)
+    return Fields(extracted.category, extracted.published_at, None, source, None)
 
 
 def _extended(extracted: Extracted, script: str) -> list[CleanDocument]:

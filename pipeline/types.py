@@ -53,6 +53,7 @@ class Extracted:
     lines: list[str]  # the main article's body, one paragraph per item, still dirty
     category: str | None = None  # breadcrumb path joined with " > ", site root excluded
     published_at: datetime | None = None
+    author: str | None = None
     source: str | None = None
     disclaimer: str | None = None
     canonical_url: str | None = None
@@ -61,7 +62,7 @@ class Extracted:
     spam_lines: int = 0  # lines before the header recognised as injected SEO spam
     cloaking_lines: int = 0  # lines before the header that are markup shown as text
     script: str = "neutral"  # the body's script: "traditional", "simplified" or "neutral"
-    link_density: float = 0.0  # share of the page's text inside links (list pages are high)
+    link_density: float = 0.0  # share of the article region's text inside links (lists: high)
 
 
 @dataclass(slots=True)
@@ -90,6 +91,7 @@ class CleanDocument:
     content_hash: str
     category: str | None = None
     published_at: datetime | None = None
+    author: str | None = None
     source: str | None = None
     disclaimer: str | None = None
     repairs: Repairs = field(default_factory=Repairs)
@@ -118,6 +120,7 @@ class PageRecord:
             "body": doc.body if doc else None,
             "category": doc.category if doc else None,
             "published_at": published,
+            "author": doc.author if doc else None,
             "source": doc.source if doc else None,
             "disclaimer": doc.disclaimer if doc else None,
             "content_hash": doc.content_hash if doc else None,

@@ -1,0 +1,132 @@
+"""Where a page's header, article body and tail lie among its text lines.
+
+Two readers, one result (`Layout`):
+
+- `library_layout`, the fast path, reads the layout of document-library pages (SPEC.md,
+  the seed page) when it is recognised with confidence, a breadcrumb and a meta line:
+
+      [spam] [slogan] 当前位置:Root > A > B > Title   Title   网站:… | 时间:… | 移动端:…
+      [Title again] body … 扩展阅读:T2  body of T2 … 友情提示:…  来源:… 免责声明:…  footer
+
+- `general_layout` takes the lines that `pipeline.maintext` chose on any other page, and
+  finds in them the same parts: byline lines above the article are header, not its end;
+  the article ends at the first 扩展阅读 or tail line *after* its text has begun.
+
+Lines are matched on `chrome.key` (Simplified, no glued pinyin, half-width punctuation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipeline import chrome
+
+_HEADER_WINDOW = 15  # the library header is looked for in the page's first lines
+_REPEAT_WINDOW = 4  # lines after the header where the title may be repeated
+_BYLINE_WINDOW = 8  # lines above a general page's article searched for its byline
+_ARTICLE_BEGUN = 200  # characters of text after which a tail line ends the article  # a longer line that mentions 版权所有 or © is text, not a footer
+
+
+@dataclass(slots=True)
+class Layout:
+    keys: list[str]
+    header_end: int  # index of the first line after the header
+    body: list[int]  # the article's lines, in order (chrome still among them)
+    tail_at: int  # index of the first line after the article (扩展阅读 or tail)
+    crumb: list[str] = field(default_factory=list)
+    byline: list[int] = field(default_factory=list)  # header lines that may name fields
+    recognised: bool = False  # the document-library layout, read on the fast path
+
+    @property
+    def region(self) -> range | list[int]:
+        """The lines the article was chosen from (link-only lines included)."""
+        return range(self.header_end, self.tail_at) if self.recognised else self.body
+
+
+def ends_body(k: str) -> bool:
+    return chrome.ends_article(k)
+
+
+def crumb_items(k: str) -> list[str]:
+    match = chrome.BREADCRUMB.match(k)
+    items = chrome.CRUMB_SPLIT.split(match.group(1)) if match else []
+    return [i.strip() for i in items if i.strip()]
+
+
+def _find(keys: Sequence[str], pattern: chrome.Pattern, start: int, stop: int) -> int | None:
+    return next((i for i in range(start, min(stop, len(keys))) if pattern.search(keys[i])), None)
+
+
+def library_layout(keys: list[str], title_key: str | None, links: set[int]) -> Layout | None:
+    """The document-library layout when its breadcrumb and meta line are both found."""
+    crumb_at = _find(keys, chrome.BREADCRUMB, 0, _HEADER_WINDOW)
+    meta_at = _find(keys, chrome.META_LINE, crumb_at or 0, _HEADER_WINDOW)
+    if crumb_at is None or meta_at is None:
+        return None
+    crumb = crumb_items(keys[crumb_at])
+    title_key = title_key or (crumb[-1] if crumb else None)
+    header_end = _skip_repeats(keys, meta_at + 1, title_key)
+    tail_at = next((i for i in range(header_end, len(keys)) if ends_body(keys[i])), len(keys))
+    body = [i for i in range(header_end, tail_at) if i not in links]
+    return Layout(keys, header_end, body, tail_at, crumb, list(range(meta_at + 1)), True)
+
+
+def _skip_repeats(keys: list[str], start: int, title_key: str | None) -> int:
+    """Past the title repeated as the body's first line, and chrome lines around it."""
+    end = start
+    while end < min(len(keys), start + _REPEAT_WINDOW):
+        if keys[end] == title_key:
+            start = end = end + 1
+        elif chrome.is_chrome(keys[end]) or chrome.is_lead(keys[end]):
+            end += 1
+        else:
+            break
+    return start
+
+
+def general_layout(keys: list[str], chosen: Sequence[int], title_key: str | None) -> Layout:
+    """The article among the lines `chosen` by the main-text stage.
+
+    A tail or footer line ends the article only once its text has begun: one met before
+    (a byline's `来源:`, an off-canvas menu's `©`) is header, and the article starts after.
+    """
+    crumb_at = _find(keys, chrome.BREADCRUMB, 0, chosen[0] + 1 if chosen else _HEADER_WINDOW)
+    crumb = crumb_items(keys[crumb_at]) if crumb_at is not None else []
+    rest = list(chosen[_past_header(keys, chosen, title_key) :])
+    while (end := _first_end(keys, rest)) is not None and not _begun(keys, rest, end):
+        rest = rest[end + 1 :]
+        rest = rest[_past_header(keys, rest, title_key) :]
+    body = rest if end is None else rest[:end]
+    tail_at = rest[end] if end is not None else len(keys)
+    first = body[0] if body else tail_at
+    byline = list(range(max(0, first - _BYLINE_WINDOW), first))
+    return Layout(keys, first, body, tail_at, crumb, byline)
+
+
+def _first_end(keys: list[str], lines: Sequence[int]) -> int | None:
+    return next((n for n, i in enumerate(lines) if ends_body(keys[i])), None)
+
+
+def _begun(keys: list[str], lines: Sequence[int], end: int) -> bool:
+    """Whether the text before `lines[end]` is the article's (rather than what precedes it):
+    enough of it, or more than what follows."""
+    before = sum(len(keys[i]) for i in lines[:end])
+    return before >= _ARTICLE_BEGUN or before >= sum(len(keys[i]) for i in lines[end + 1 :])
+
+
+def _past_header(keys: list[str], chosen: Sequence[int], title_key: str | None) -> int:
+    """How many of the chosen lines are header: the title, bylines, chrome, breadcrumb."""
+    start = 0
+    while start < len(chosen) and _is_header_line(keys[chosen[start]], title_key):
+        start += 1
+    return start
+
+
+def _is_header_line(k: str, title_key: str | None) -> bool:
+    return bool(
+        (title_key and k == title_key)
+        or chrome.is_lead(k)
+        or chrome.BREADCRUMB.match(k)
+        or chrome.is_chrome(k)
+    )
