@@ -87,7 +87,10 @@ class Family:
         return len(k) <= self.max_length and self.pattern.search(k) is not None
 
 
-def load_families(path: Path = Path(__file__).with_name("chrome.toml")) -> tuple[Family, ...]:
+TABLE = Path(__file__).with_name("chrome.toml")
+
+
+def load_families(path: Path = TABLE) -> tuple[Family, ...]:
     table = tomllib.loads(path.read_text(encoding="utf-8"))
     return tuple(
         Family(
@@ -101,7 +104,8 @@ def load_families(path: Path = Path(__file__).with_name("chrome.toml")) -> tuple
 
 
 FAMILIES = load_families()
-_BY_ROLE = {role: tuple(f for f in FAMILIES if f.role == role) for role in ("remove", "lead", "end")}
+_ROLES = ("remove", "lead", "end")
+_BY_ROLE = {role: tuple(f for f in FAMILIES if f.role == role) for role in _ROLES}
 
 
 def family_of(k: str) -> Family | None:

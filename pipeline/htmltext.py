@@ -83,7 +83,8 @@ class Page:
     def link_lines(self) -> set[int]:
         """Lines made (almost) only of links: navigation, pagers, lists of titles."""
         pairs = zip(self.lines, self.line_links, strict=True)
-        return {i for i, (line, inside) in enumerate(pairs) if inside >= _LINK_LINE_SHARE * len(line)}
+        share = _LINK_LINE_SHARE
+        return {i for i, (line, inside) in enumerate(pairs) if inside >= share * len(line)}
 
     def link_density(self, indices: Iterable[int]) -> float:
         """The share of the text of these lines that is inside links."""

@@ -25,7 +25,7 @@ from pipeline import chrome
 _HEADER_WINDOW = 15  # the library header is looked for in the page's first lines
 _REPEAT_WINDOW = 4  # lines after the header where the title may be repeated
 _BYLINE_WINDOW = 8  # lines above a general page's article searched for its byline
-_ARTICLE_BEGUN = 200  # characters of text after which a tail line ends the article  # a longer line that mentions 版权所有 or © is text, not a footer
+_ARTICLE_BEGUN = 200  # characters of text after which a tail line ends the article
 
 
 @dataclass(slots=True)
