@@ -19,7 +19,6 @@ from pipeline.types import Article, Decoded, Extracted
 
 _TITLE_SUFFIX = re.compile(r"\s*(?:_|\s-\s|\s\|\s|—).*$")
 _INLINE_TAIL = 60  # characters at the end of a paragraph searched for `(来源:…)`
-_TAIL_WINDOW = 12  # lines after the article searched for its source, disclaimer and link
 _SCRIPT_SAMPLE = 3000  # characters of the body that decide the page's script
 
 parse_datetime = fields.parse_datetime  # kept importable from here (tests, reprocess)
@@ -72,18 +71,19 @@ class _Parts:
     title_key: str | None
 
 
-def _read(text: str) -> _Parts:
+def _read(text: str, fast_path: bool = True) -> _Parts:
     page = parse_page(text)
     hint = _title_hint(page)
     title_key = key(hint) if hint else None
     keys = chrome.keys(page.lines)
     links = page.link_lines
-    layout = library_layout(keys, title_key, links)
+    layout = library_layout(keys, title_key, links) if fast_path else None
     if layout is None:
         chosen = main_text(text, page.lines)
         if chosen is None:  # neither extractor found a main text: the page's own lines
             chosen = [i for i in range(len(keys)) if i not in links]
-        layout = general_layout(keys, [i for i in chosen if i not in links], title_key)
+        sizes = [len(line) for line in page.lines]
+        layout = general_layout(keys, sizes, [i for i in chosen if i not in links], title_key)
     return _Parts(page, layout, title_key)
 
 
@@ -94,15 +94,19 @@ def _head_counts(page: Page, layout: Layout, script: str) -> tuple[int, int]:
     return spam, sum(1 for line, _ in head if chrome.CLOAKING.fullmatch(line))
 
 
-def extract(decoded: Decoded) -> Extracted:
-    """The page's fields, its body lines (dirty) and its 扩展阅读 articles."""
-    parts = _read(without_controls(decoded.text))
+def extract(decoded: Decoded, fast_path: bool = True) -> Extracted:
+    """The page's fields, its body lines (dirty) and its 扩展阅读 articles.
+
+    `fast_path=False` reads even a document-library page through the main-text vote
+    (`make quality` measures both ways)."""
+    parts = _read(without_controls(decoded.text), fast_path)
     page, layout = parts.page, parts.layout
     title = _title(page, layout.crumb)
     extended, tail_at = _extended(page.lines, layout.keys, layout.tail_at)
-    tail_keys = layout.keys[tail_at : tail_at + _TAIL_WINDOW if not layout.recognised else None]
-    head_keys = [layout.keys[i] for i in layout.byline]
-    found = fields.read(head_keys, tail_keys, page.published)
+    around = fields.Around(
+        layout.keys, layout.header_end, tail_at, layout.body, layout.recognised, parts.title_key
+    )
+    found = fields.read(around, page.published, decoded.url)
     body = [page.lines[i] for i in layout.body]
     script = chrome.script_of("".join(body)[:_SCRIPT_SAMPLE])
     spam, cloaking = _head_counts(page, layout, script)

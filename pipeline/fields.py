@@ -1,5 +1,14 @@
-"""A document's fields from its header and tail lines: published time, author, source,
-disclaimer, the page's own link. Lines are given in key form (`chrome.key`)."""
+"""A document's fields from the lines around its article: published time, author, source,
+disclaimer, the page's own link. Lines are given in key form (`chrome.key`).
+
+Where each is looked for, first to last:
+- published: a labelled time above the article (`时间:…`, closest first); a short line
+  with a date just above or at the start of the article; the page's `<meta>`/`<time>`;
+  a labelled time just below it (a blog's `posted @`); a date in the URL;
+- author: a labelled name just above the article, at its first or last lines, or below;
+- source: the tail below the article (the document-library layout), then above it;
+- disclaimer and link: the tail.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +21,15 @@ from pipeline import chrome
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-_DATED_LINE_MAX = 60  # a header line longer than this that holds a date is text
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?=[/_.-]|\d{0,2}/)"
+)
+_DATED_LINE_MAX = 60  # a line longer than this that holds a date is text, not a byline
+_NEAR_ABOVE, _NEAR_BELOW = 8, 6  # lines around the article's start read as its byline
+_POST_HEADER = 30  # first lines of the article where a labelled time may stand (forums)
+_LABELLED_MAX = 100  # a longer line with a labelled time is text
+_EDGE = 3  # first and last lines of the article where a byline may stand
+_TAIL_WINDOW = 12  # lines after the article searched for its tail fields
 _EARLIEST_YEAR = 1990  # the Chinese web starts here; an earlier "date" is a number
 
 
@@ -23,6 +40,41 @@ class Found:
     source: str | None = None
     disclaimer: str | None = None
     link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Around:
+    """The lines of a page around its article (key form)."""
+
+    keys: Sequence[str]
+    first: int  # the article's first line
+    tail_at: int  # the first line after the article (and its 扩展阅读)
+    body: Sequence[int]  # the article's lines
+    library: bool = False  # the document-library layout: the tail runs to the page's end
+    title_key: str | None = None
+
+    @property
+    def above(self) -> Sequence[str]:
+        return self.keys[: self.first]
+
+    @property
+    def near(self) -> Sequence[str]:
+        edge = [self.keys[i] for i in self.body[:_NEAR_BELOW]]
+        return [*self.keys[max(0, self.first - _NEAR_ABOVE) : self.first], *edge]
+
+    @property
+    def opening(self) -> Sequence[str]:
+        return [self.keys[i] for i in self.body[:_POST_HEADER]]
+
+    @property
+    def tail(self) -> Sequence[str]:
+        end = None if self.library else self.tail_at + _TAIL_WINDOW
+        return self.keys[self.tail_at : end]
+
+    @property
+    def edges(self) -> Sequence[str]:
+        picked = [*self.body[:_EDGE], *self.body[-_EDGE:]]
+        return [self.keys[i] for i in dict.fromkeys(picked)]
 
 
 def parse_datetime(text: str | None) -> datetime | None:
@@ -42,21 +94,47 @@ def parse_datetime(text: str | None) -> datetime | None:
         return None
     y, mo, d, h, mi, s = (int(g) if g else 0 for g in match.groups())
     try:
-        return datetime(y, mo, d, h, mi, s, tzinfo=SHANGHAI)
+        found = datetime(y, mo, d, h, mi, s, tzinfo=SHANGHAI)
+    except ValueError:
+        return None
+    return found if found.year >= _EARLIEST_YEAR else None
+
+
+def _labelled(lines: Iterable[str]) -> datetime | None:
+    for k in lines:
+        if len(k) <= _LABELLED_MAX and (match := chrome.META_LINE.search(k)):
+            if found := parse_datetime(k[match.start() :]):
+                return found
+    return None
+
+
+def _dated(lines: Iterable[str]) -> datetime | None:
+    for k in lines:
+        if len(k) <= _DATED_LINE_MAX or chrome.is_lead(k):
+            if found := parse_datetime(k):
+                return found
+    return None
+
+
+def _from_url(url: str | None) -> datetime | None:
+    match = _URL_DATE.search(url or "")
+    if not match:
+        return None
+    try:
+        return datetime(*map(int, match.groups()), tzinfo=SHANGHAI)
     except ValueError:
         return None
 
 
-def _published(head: Sequence[str], meta: str | None) -> datetime | None:
-    for k in head:  # 时间:2019-05-28 14:10:11, the document-library meta line
-        if match := chrome.META_LINE.search(k):
-            return parse_datetime(k[match.start() :])
-    for k in head:  # a byline or a line that is a date
-        if chrome.is_lead(k) or len(k) <= _DATED_LINE_MAX:
-            found = parse_datetime(k)
-            if found and found.year >= _EARLIEST_YEAR:
-                return found
-    return parse_datetime(meta)
+def published(around: Around, meta: str | None, url: str | None) -> datetime | None:
+    return (
+        _labelled(reversed(around.above))
+        or _dated(around.near)
+        or _labelled(around.opening)
+        or parse_datetime(meta)
+        or _labelled(around.tail)
+        or _from_url(url)
+    )
 
 
 def _first(pattern: re.Pattern[str], lines: Iterable[str]) -> str | None:
@@ -68,12 +146,36 @@ def _first(pattern: re.Pattern[str], lines: Iterable[str]) -> str | None:
     return None
 
 
-def read(head: Sequence[str], tail: Sequence[str], meta_published: str | None) -> Found:
-    """The fields named in the header lines, then in the tail lines."""
+def _label_above(lines: Sequence[str]) -> str | None:
+    """`作者:` on a line of its own, the name on the next."""
+    pairs = zip(lines, lines[1:], strict=False)
+    return next((b for a, b in pairs if chrome.AUTHOR_LABEL.match(a) and 1 < len(b) <= 20), None)
+
+
+def _names_under_title(around: Around) -> str | None:
+    """A line of names right under the title at the top of the article."""
+    if not around.title_key:
+        return None
+    lines = [*around.keys[max(0, around.first - 2) : around.first], *around.opening[:4]]
+    pairs = zip(lines, lines[1:], strict=False)
+    return next((b for a, b in pairs if a == around.title_key and chrome.is_names(b)), None)
+
+
+def author(around: Around) -> str | None:
+    return (
+        _first(chrome.AUTHOR, [*around.near, *around.opening, *around.edges, *around.tail])
+        or _label_above(around.above[-_NEAR_ABOVE * 2 :])
+        or _names_under_title(around)
+        or _first(chrome.AUTHOR, reversed(around.above))
+    )
+
+
+def read(around: Around, meta_published: str | None, url: str | None = None) -> Found:
+    """The fields named around the article."""
     return Found(
-        published_at=_published(head, meta_published),
-        author=_first(chrome.AUTHOR, [*head, *tail]),
-        source=_first(chrome.SOURCE, [*tail, *head]),
-        disclaimer=_first(chrome.DISCLAIMER, tail),
-        link=_first(chrome.LINK, tail),
+        published_at=published(around, meta_published, url),
+        author=author(around),
+        source=_first(chrome.SOURCE, [*around.tail, *reversed(around.above)]),
+        disclaimer=_first(chrome.DISCLAIMER, around.tail),
+        link=_first(chrome.LINK, around.tail),
     )

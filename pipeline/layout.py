@@ -24,7 +24,7 @@ from pipeline import chrome
 
 _HEADER_WINDOW = 15  # the library header is looked for in the page's first lines
 _REPEAT_WINDOW = 4  # lines after the header where the title may be repeated
-_BYLINE_WINDOW = 8  # lines above a general page's article searched for its byline
+_HEADER_LOOKAHEAD = 6  # chosen lines among which a title or byline ends the header
 _ARTICLE_BEGUN = 200  # characters of text after which a tail line ends the article
 
 
@@ -35,7 +35,6 @@ class Layout:
     body: list[int]  # the article's lines, in order (chrome still among them)
     tail_at: int  # index of the first line after the article (扩展阅读 or tail)
     crumb: list[str] = field(default_factory=list)
-    byline: list[int] = field(default_factory=list)  # header lines that may name fields
     recognised: bool = False  # the document-library layout, read on the fast path
 
     @property
@@ -69,7 +68,7 @@ def library_layout(keys: list[str], title_key: str | None, links: set[int]) -> L
     header_end = _skip_repeats(keys, meta_at + 1, title_key)
     tail_at = next((i for i in range(header_end, len(keys)) if ends_body(keys[i])), len(keys))
     body = [i for i in range(header_end, tail_at) if i not in links]
-    return Layout(keys, header_end, body, tail_at, crumb, list(range(meta_at + 1)), True)
+    return Layout(keys, header_end, body, tail_at, crumb, True)
 
 
 def _skip_repeats(keys: list[str], start: int, title_key: str | None) -> int:
@@ -85,42 +84,59 @@ def _skip_repeats(keys: list[str], start: int, title_key: str | None) -> int:
     return start
 
 
-def general_layout(keys: list[str], chosen: Sequence[int], title_key: str | None) -> Layout:
+def general_layout(
+    keys: list[str], sizes: Sequence[int], chosen: Sequence[int], title_key: str | None
+) -> Layout:
     """The article among the lines `chosen` by the main-text stage.
 
     A tail or footer line ends the article only once its text has begun: one met before
     (a byline's `来源:`, an off-canvas menu's `©`) is header, and the article starts after.
     """
-    crumb_at = _find(keys, chrome.BREADCRUMB, 0, chosen[0] + 1 if chosen else _HEADER_WINDOW)
-    crumb = crumb_items(keys[crumb_at]) if crumb_at is not None else []
     rest = list(chosen[_past_header(keys, chosen, title_key) :])
-    while (end := _first_end(keys, rest)) is not None and not _begun(keys, rest, end):
+    top = rest[0] + 1 if rest else _HEADER_WINDOW
+    crumb_at = _find(keys, chrome.BREADCRUMB, 0, top)
+    crumb = crumb_items(keys[crumb_at]) if crumb_at is not None else []
+    while (end := _first_end(keys, rest)) is not None and not _begun(sizes, rest, end):
         rest = rest[end + 1 :]
         rest = rest[_past_header(keys, rest, title_key) :]
     body = rest if end is None else rest[:end]
     tail_at = rest[end] if end is not None else len(keys)
-    first = body[0] if body else tail_at
-    byline = list(range(max(0, first - _BYLINE_WINDOW), first))
-    return Layout(keys, first, body, tail_at, crumb, byline)
+    return Layout(keys, body[0] if body else tail_at, body, tail_at, crumb)
 
 
 def _first_end(keys: list[str], lines: Sequence[int]) -> int | None:
     return next((n for n, i in enumerate(lines) if ends_body(keys[i])), None)
 
 
-def _begun(keys: list[str], lines: Sequence[int], end: int) -> bool:
+def _begun(sizes: Sequence[int], lines: Sequence[int], end: int) -> bool:
     """Whether the text before `lines[end]` is the article's (rather than what precedes it):
     enough of it, or more than what follows."""
-    before = sum(len(keys[i]) for i in lines[:end])
-    return before >= _ARTICLE_BEGUN or before >= sum(len(keys[i]) for i in lines[end + 1 :])
+    before = sum(sizes[i] for i in lines[:end])
+    return before >= _ARTICLE_BEGUN or before >= sum(sizes[i] for i in lines[end + 1 :])
 
 
 def _past_header(keys: list[str], chosen: Sequence[int], title_key: str | None) -> int:
-    """How many of the chosen lines are header: the title, bylines, chrome, breadcrumb."""
-    start = 0
+    """How many of the chosen lines are header: the title, bylines, chrome, breadcrumb,
+    and whatever stands before the last of those near the top (a slogan, a logo's text)."""
+    marks = [
+        n for n, i in enumerate(chosen[:_HEADER_LOOKAHEAD]) if _is_header_mark(keys[i], title_key)
+    ]
+    start = marks[-1] + 1 if marks else 0
     while start < len(chosen) and _is_header_line(keys[chosen[start]], title_key):
         start += 1
+    under_title = start > 0 and keys[chosen[start - 1]] == title_key
+    if under_title and start < len(chosen) and chrome.is_names(keys[chosen[start]]):
+        start += 1  # the author's name under the title
     return start
+
+
+def _is_header_mark(k: str, title_key: str | None) -> bool:
+    return bool(
+        (title_key and k == title_key)
+        or chrome.BREADCRUMB.match(k)
+        or chrome.META_LINE.search(k)
+        or chrome.is_lead(k)
+    )
 
 
 def _is_header_line(k: str, title_key: str | None) -> bool:

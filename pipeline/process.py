@@ -47,12 +47,14 @@ def carries_html(raw: RawPage) -> bool:
     return 200 <= raw.status < 300 and (not kind or "html" in kind or "xml" in kind)
 
 
-def process_page(raw: RawPage) -> PageRecord:
-    """Everything the cleaning path learns from one page; `document` None without an article."""
+def process_page(raw: RawPage, fast_path: bool = True) -> PageRecord:
+    """Everything the cleaning path learns from one page; `document` None without an article.
+
+    `fast_path=False`: no shortcut for document-library layouts (see `extract`)."""
     decoded = decode(raw)
     if not carries_html(raw):
         return PageRecord(raw.url, None, decoded.encoding, decoded.declaration_lied, None)
-    extracted = extract(decoded)
+    extracted = extract(decoded, fast_path)
     script = extracted.script
     document = _main_document(extracted, script)
     return PageRecord(
