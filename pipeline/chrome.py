@@ -69,10 +69,9 @@ AUTHOR = re.compile(
 )
 AUTHOR_LABEL = re.compile(r"^(?:作者|撰文|记者|文)\s*[:/]?$")  # the name on the next line
 # A line of one to six personal names (`赵延东、风笑天`), as under an essay's title.
-NAMES = re.compile(
-    r"^[\u4e00-\u9fff·]{2,4}(?:\s*[、,]\s*|\s+)?(?:[\u4e00-\u9fff·]{2,4}(?:\s*[、,]\s*|\s+)?){0,5}$"
-)
-_NOT_NAMES = frozenset(
+_ONE_NAME = r"[\u4e00-\u9fff·]{2,4}"
+NAMES = re.compile(rf"^{_ONE_NAME}(?:(?:\s*[、,]\s*|\s+){_ONE_NAME}){{0,5}}$")
+_NOT_NAMES = frozenset(  # section headings and document kinds, not names
     [
         "摘要",
         "前言",
@@ -99,7 +98,6 @@ _NOT_NAMES = frozenset(
         "报告",
         "请示",
         "批复",
-        "函",
         "纪要",
         "总结",
         "计划",

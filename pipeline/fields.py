@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 
 from pipeline import chrome
 
@@ -102,17 +103,17 @@ def parse_datetime(text: str | None) -> datetime | None:
 
 def _labelled(lines: Iterable[str]) -> datetime | None:
     for k in lines:
-        if len(k) <= _LABELLED_MAX and (match := chrome.META_LINE.search(k)):
-            if found := parse_datetime(k[match.start() :]):
-                return found
+        match = chrome.META_LINE.search(k) if len(k) <= _LABELLED_MAX else None
+        if match and (found := parse_datetime(k[match.start() :])):
+            return found
     return None
 
 
 def _dated(lines: Iterable[str]) -> datetime | None:
     for k in lines:
-        if len(k) <= _DATED_LINE_MAX or chrome.is_lead(k):
-            if found := parse_datetime(k):
-                return found
+        short = len(k) <= _DATED_LINE_MAX or chrome.is_lead(k)
+        if short and (found := parse_datetime(k)):
+            return found
     return None
 
 
@@ -148,7 +149,7 @@ def _first(pattern: re.Pattern[str], lines: Iterable[str]) -> str | None:
 
 def _label_above(lines: Sequence[str]) -> str | None:
     """`作者:` on a line of its own, the name on the next."""
-    pairs = zip(lines, lines[1:], strict=False)
+    pairs = pairwise(lines)
     return next((b for a, b in pairs if chrome.AUTHOR_LABEL.match(a) and 1 < len(b) <= 20), None)
 
 
@@ -157,7 +158,7 @@ def _names_under_title(around: Around) -> str | None:
     if not around.title_key:
         return None
     lines = [*around.keys[max(0, around.first - 2) : around.first], *around.opening[:4]]
-    pairs = zip(lines, lines[1:], strict=False)
+    pairs = pairwise(lines)
     return next((b for a, b in pairs if a == around.title_key and chrome.is_names(b)), None)
 
 
