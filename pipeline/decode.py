@@ -1,10 +1,16 @@
 """Bytes → text. BOM, then the HTTP header, then `<meta>`, each checked against the bytes;
-a detector when they are missing or wrong; never raises.
+then the bytes themselves; never raises.
 
-Checking a declaration against the bytes: it must decode strictly, and a double-byte
-Chinese declaration (GB family or Big5) must also read better than the other family.
-Big5 bytes very often decode without error as GBK, into rare characters; the character
-frequency model tells the two apart where a strict decode cannot.
+A declaration is believed unless the bytes clearly contradict it. A few stray bytes are
+not a contradiction: one bad byte in a long page is damage, so the page is decoded as
+declared and the bytes replaced (and counted: `Decoded.stray_bytes`). A GB or Big5
+declaration is contradicted by bytes that are UTF-8, or that read better as the other
+double-byte family: Big5 bytes very often decode without error as GBK, into rare
+characters, and the character frequency model tells the two apart where decoding cannot.
+
+Without a believable declaration the bytes are read as UTF-8, then charset-normalizer
+guesses; a guess outside the Chinese encodings gives way to a GB18030 or Big5 reading
+that is plainly Chinese (a stray byte makes detectors guess Big5 or a Cyrillic code page).
 
 The detector is charset-normalizer, not chardet. Measured on GBK, GB18030, Big5 and
 UTF-8 pages whose `<meta>` lies (SPEC.md; `bench/quality.py` re-measures on the demo
@@ -38,6 +44,14 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HAN = re.compile(r"[\u3400-\u9fff\ue000-\uf8ff]")
 _SAMPLE = 600  # characters of each candidate decode scored for plausibility
+_STRAY_BYTES = 8  # characters a reading may replace however short the page (one bad byte
+# inside a UTF-8 character costs up to four)
+_STRAY_SHARE = 0.002  # and beyond that, this share of the non-ASCII characters it read
+_CHINESE = -9.5  # mean log-probability above which a reading is Chinese (real text ~ -6.7,
+# the wrong double-byte family or Latin/Japanese bytes read as GB ≤ -10.4)
+_SIBLING_MARGIN = 0.5  # how much better the other family must read to win
+_REPLACED = "\ufffd"
+_UTF8_REPLACEMENT = b"\xef\xbf\xbd"  # a U+FFFD the page carries itself
 
 
 def family(label: str | None) -> tuple[str, str] | None:
@@ -71,6 +85,25 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
 
 
+def stray_bytes(text: str, body: bytes, codec: str) -> int:
+    """How many bytes decoding `body` as `codec` replaced."""
+    carried = body.count(_UTF8_REPLACEMENT) if codec == "utf-8" else 0
+    return max(0, text.count(_REPLACED) - carried)
+
+
+def _reading(body: bytes, codec: str) -> str | None:
+    """`body` as `codec`, a few stray bytes replaced; None when the bytes are not in it."""
+    if (text := _strict(body, codec)) is not None:
+        return text
+    try:
+        text = body.decode(codec, "replace")
+    except LookupError:
+        return None
+    stray = stray_bytes(text, body, codec)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore")) - stray
+    return text if stray <= max(_STRAY_BYTES, _STRAY_SHARE * non_ascii) < non_ascii else None
+
+
 def plausibility(text: str) -> float:
     """Mean log-probability of the first Han characters of `text` (higher is likelier)."""
     model = char_model()
@@ -80,14 +113,19 @@ def plausibility(text: str) -> float:
     return sum(model.char_logp(c) for c in han) / len(han)
 
 
+def _is_utf8(body: bytes) -> bool:
+    return not body.isascii() and _reading(body, "utf-8") is not None
+
+
 def _verified(body: bytes, name: str, codec: str) -> str | None:
     """The text if `body` really is in `name`'s family, else None."""
-    text = _strict(body, codec)
+    text = _reading(body, codec)
     if text is None or name not in _SIBLING:
         return text
-    other_name = _SIBLING[name]
-    other = _strict(body, _FAMILIES[other_name][1])
-    if other is not None and plausibility(other) > plausibility(text) + 0.5:
+    if _is_utf8(body):
+        return None
+    other = _reading(body, _FAMILIES[_SIBLING[name]][1])
+    if other is not None and plausibility(other) > plausibility(text) + _SIBLING_MARGIN:
         return None
     return text
 
@@ -100,6 +138,16 @@ def _detect(body: bytes) -> tuple[str, str]:
     return family(best.encoding if best else None) or ("gb18030", "gb18030")
 
 
+def _chinese_reading(body: bytes) -> tuple[str, str, str] | None:
+    """(family, codec, text) of the GB18030 or Big5 reading that is plainly Chinese."""
+    for name in ("gb18030", "big5"):
+        codec = _FAMILIES[name][1]
+        text = _verified(body, name, codec)
+        if text is not None and plausibility(text) > _CHINESE:
+            return name, codec, text
+    return None
+
+
 def _from_bom(body: bytes) -> tuple[str, bytes] | None:
     for bom, codec in _BOMS:
         if body.startswith(bom):
@@ -110,7 +158,8 @@ def _from_bom(body: bytes) -> tuple[str, bytes] | None:
 def _decoded(raw: RawPage, text: str, used: str, declared: str | None) -> Decoded:
     declared_family = family(declared)
     lied = declared_family is not None and declared_family[0] != used
-    return Decoded(raw.url, text, used, declared, lied)
+    codec = _FAMILIES.get(used, (used, used))[1]
+    return Decoded(raw.url, text, used, declared, lied, stray_bytes(text, raw.body, codec))
 
 
 def _decode_bom(raw: RawPage, first: str | None) -> Decoded | None:
@@ -133,20 +182,23 @@ def _decode_declared(raw: RawPage, declared: list[str]) -> Decoded | None:
 
 
 def _decode_detected(raw: RawPage, first: str | None) -> Decoded:
-    utf8 = None if raw.body.isascii() else _strict(raw.body, "utf-8")
-    if utf8 is not None:
-        return _decoded(raw, utf8, "utf-8", first)
+    if _is_utf8(raw.body):
+        return _decoded(raw, raw.body.decode("utf-8", "replace"), "utf-8", first)
     name, codec = _detect(raw.body)
-    if name in _SIBLING and _verified(raw.body, name, codec) is None:
-        name, codec = _SIBLING[name], _FAMILIES[_SIBLING[name]][1]
+    if name in _SIBLING and (text := _verified(raw.body, name, codec)) is not None:
+        return _decoded(raw, text, name, first)
+    if (chinese := _chinese_reading(raw.body)) is not None:
+        name, codec, text = chinese
+        return _decoded(raw, text, name, first)
     return _decoded(raw, raw.body.decode(codec, "replace"), name, first)
 
 
 def decode(raw: RawPage) -> Decoded:
-    """Decode a response body; records the codec used and whether a declaration lied.
+    """Decode a response body; records the codec used, whether a declaration lied, and how
+    many stray bytes were replaced.
 
-    A byte-order mark wins; then the header and `<meta>` charsets, each only if the
-    bytes bear it out; then UTF-8 if the bytes are strictly UTF-8; then the detector.
+    A byte-order mark wins; then the header and `<meta>` charsets, each unless the bytes
+    contradict it; then UTF-8; then the detector, or a plainly Chinese reading.
     """
     declared = declared_charsets(raw)
     first = declared[0] if declared else None

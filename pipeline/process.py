@@ -57,6 +57,8 @@ def process_page(raw: RawPage, fast_path: bool = True) -> PageRecord:
     extracted = extract(decoded, fast_path)
     script = extracted.script
     document = _main_document(extracted, script)
+    if document is not None and decoded.stray_bytes:
+        document.flags = sorted({*document.flags, "stray_bytes"})
     return PageRecord(
         url=raw.url,
         canonical_url=extracted.canonical_url,
@@ -64,4 +66,5 @@ def process_page(raw: RawPage, fast_path: bool = True) -> PageRecord:
         declaration_lied=decoded.declaration_lied,
         document=document,
         extended_reading=_extended(extracted, script) if document else [],
+        stray_bytes=decoded.stray_bytes,
     )

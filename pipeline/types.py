@@ -35,6 +35,7 @@ class Decoded:
     encoding: str  # the codec actually used, e.g. "gb18030", "big5", "utf-8"
     declared: str | None  # what the header or <meta> claimed, if anything
     declaration_lied: bool  # a declaration existed and the bytes disagreed with it
+    stray_bytes: int = 0  # bytes the codec could not read, replaced by U+FFFD
 
 
 @dataclass(slots=True)
@@ -108,6 +109,7 @@ class PageRecord:
     declaration_lied: bool
     document: CleanDocument | None  # None when the page carries no article
     extended_reading: list[CleanDocument] = field(default_factory=list)
+    stray_bytes: int = 0  # bytes of the page its codec could not read (replaced)
 
     def to_json(self) -> dict[str, Any]:
         """The record as `wenku clean --json` and `wenku export` print it (SPEC.md)."""
@@ -131,4 +133,5 @@ class PageRecord:
             "flags": list(doc.flags) if doc else [],
             "encoding": self.encoding,
             "declaration_lied": self.declaration_lied,
+            "stray_bytes": self.stray_bytes,
         }

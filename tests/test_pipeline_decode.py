@@ -76,3 +76,48 @@ def test_gbk_superset_characters_decode() -> None:
     text = "镕基与喆、堃、𠮷"  # 𠮷 is four bytes in GB18030
     decoded = decode(raw(page(text, "gbk").encode("gb18030")))
     assert text in decoded.text
+
+
+def with_stray_byte(body: bytes) -> bytes:
+    """One invalid byte in the middle of the page, between two characters."""
+    middle = body.index(b"</p>") // 2
+    middle -= middle % 2  # ASCII head before the text: keep multi-byte pairs whole
+    return body[:middle] + b"\xff" + body[middle:]
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "meta", "used"),
+    [
+        (TEXT, "gbk", "gbk", "gb18030"),
+        (TEXT, "gbk", "gb2312", "gb18030"),
+        (TEXT, "utf-8", "utf-8", "utf-8"),
+        (TRADITIONAL, "big5", "big5", "big5"),
+        (TEXT, "gbk", None, "gb18030"),  # no declaration: read, not guessed as Big5
+        (TEXT, "utf-8", None, "utf-8"),
+        (TRADITIONAL, "big5", None, "big5"),
+    ],
+)
+def test_a_stray_byte_does_not_change_the_encoding(
+    text: str, codec: str, meta: str | None, used: str
+) -> None:
+    decoded = decode(raw(with_stray_byte(page(text, meta).encode(codec))))
+    assert decoded.encoding == used
+    assert decoded.declaration_lied is False
+    assert decoded.stray_bytes >= 1
+    assert text in decoded.text  # every copy of the text but the one the byte fell in
+
+
+def test_many_bad_bytes_are_a_contradiction() -> None:
+    """A page declared UTF-8 whose bytes are GBK throughout is read as GBK."""
+    decoded = decode(raw(page(TEXT, "utf-8").encode("gbk")))
+    assert (decoded.encoding, decoded.declaration_lied, decoded.stray_bytes) == (
+        "gb18030",
+        True,
+        0,
+    )
+
+
+def test_a_clean_page_has_no_stray_bytes() -> None:
+    assert decode(raw(page(TEXT, "gbk").encode("gbk"))).stray_bytes == 0
+    carried = page(TEXT + "\ufffd", "utf-8").encode("utf-8")  # the page's own U+FFFD
+    assert decode(raw(carried)).stray_bytes == 0
