@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pipeline import chrome
+from pipeline import chrome, markers, spam
 from pipeline.fingerprint import content_hash
 from pipeline.normalise import normalise_many
 from pipeline.repair import choose_config, repair_line
@@ -24,7 +24,6 @@ _DEBRIS = re.compile(
 
 
 _MAY_HAVE_DEBRIS = re.compile(r"[<&\\]|x0[da]|_x000", re.I)
-_EDGE_LINES = 3  # bylines and metadata are the page's among an article's first/last lines
 
 
 @dataclass(slots=True)
@@ -42,13 +41,14 @@ class Fields:
 class _Removal:
     lines: list[str] = field(default_factory=list)
     repairs: Repairs = field(default_factory=Repairs)
+    flags: set[str] = field(default_factory=set)
 
 
 def strip_debris(line: str, repairs: Repairs) -> str:
     """Cloaking markup and escape debris removed from inside a line."""
     if not _MAY_HAVE_DEBRIS.search(line):
         return line
-    line, cloaks = chrome.CLOAKING.subn("", line)
+    line, cloaks = markers.CLOAKING.subn("", line)
     line, debris = _DEBRIS.subn("", line)
     repairs.cloaking_markup += cloaks
     repairs.escape_debris += debris
@@ -57,23 +57,41 @@ def strip_debris(line: str, repairs: Repairs) -> str:
 
 def _is_noise(k: str, n: int, count: int) -> bool:
     """Chrome anywhere; a byline or metadata line among the article's first or last lines."""
-    at_edge = n < _EDGE_LINES or n >= count - _EDGE_LINES
-    return chrome.is_chrome(k) or (at_edge and chrome.is_lead(k))
+    if chrome.is_chrome(k):
+        return True
+    lead = chrome.lead_family(k)
+    return lead is not None and (n < lead.edge or n >= count - lead.edge)
 
 
 def remove_noise(lines: list[str], page_script: str) -> _Removal:
     """Body lines without spam, chrome and debris; counts in `repairs`."""
     out = _Removal()
-    for n, (line, k) in enumerate(zip(lines, chrome.keys(lines), strict=True)):
-        if _is_noise(k, n, len(lines)):
+    keys = chrome.keys(lines)
+    runs = chrome.in_runs(keys)
+    for n, (line, k) in enumerate(zip(lines, keys, strict=True)):
+        if n in runs or _is_noise(k, n, len(lines)):
             out.repairs.boilerplate_lines += 1
+            out.flags.update(chrome.flags_of([k]))
             continue
-        if chrome.is_spam(k, line, page_script):
+        if spam.is_spam(k, line, page_script):
             out.repairs.spam_lines += 1
             continue
         if stripped := strip_debris(line, out.repairs).strip():
             out.lines.append(stripped)
     return out
+
+
+def _without_spans(body: str, repairs: Repairs, flags: set[str]) -> str:
+    """The normalised body without chrome spans inside its paragraphs (forum anti-copy
+    noise, 小编 introductions, page markers); paragraphs left empty are dropped."""
+    kept = []
+    for paragraph in body.split("\n"):
+        text, cut, found = chrome.strip_spans(paragraph)
+        repairs.chrome_spans += cut
+        flags.update(found)
+        if text := text.strip():
+            kept.append(text)
+    return "\n".join(kept)
 
 
 def clean_article(article: Article, fields: Fields, page_script: str) -> CleanDocument | None:
@@ -83,7 +101,7 @@ def clean_article(article: Article, fields: Fields, page_script: str) -> CleanDo
     which no repair crosses): a few regex passes per document rather than per line.
     """
     removal = remove_noise(article.lines, page_script)
-    repairs, flags = removal.repairs, set[str]()
+    repairs, flags = removal.repairs, removal.flags
     text = repair_line("\n".join(removal.lines), repairs, flags)
     if repairs.mojibake_repaired:
         repairs.mojibake_unrepaired += len(lossy_marks(text))
@@ -93,6 +111,7 @@ def clean_article(article: Article, fields: Fields, page_script: str) -> CleanDo
     title = repair_line(article.title, Repairs(), set())
     raw_fields = [fields.category, fields.author, fields.source, fields.disclaimer]
     body, title, *normal = normalise_many([text, title, *(f or "" for f in raw_fields)], config)
+    body = _without_spans(body, repairs, flags)
     if not body:
         return None
     pairs = zip(normal, raw_fields, strict=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline import chrome, fields
+from pipeline import chrome, fields, markers, spam
 from pipeline.chrome import key
 from pipeline.htmltext import Page, parse_page, without_controls
 from pipeline.layout import Layout, ends_body, general_layout, library_layout
@@ -45,7 +45,7 @@ def _category(crumb: list[str], title_key: str) -> str | None:
 
 def _inline_source(line: str) -> str | None:
     """`…应是最根本。(来源:中国人事报)` → `中国人事报`."""
-    match = chrome.INLINE_SOURCE.search(key(line[-_INLINE_TAIL:]))
+    match = markers.INLINE_SOURCE.search(key(line[-_INLINE_TAIL:]))
     return match.group(1).strip() if match else None
 
 
@@ -53,7 +53,7 @@ def _extended(lines: list[str], keys: list[str], start: int) -> tuple[list[Artic
     """The 扩展阅读 sections from `start`; returns them and the index where the tail begins."""
     articles: list[Article] = []
     i = start
-    while i < len(keys) and (match := chrome.EXTENDED.match(keys[i])):
+    while i < len(keys) and (match := markers.EXTENDED.match(keys[i])):
         j = i + 1
         while j < len(keys) and not ends_body(keys[j]):
             j += 1
@@ -90,8 +90,8 @@ def _read(text: str, fast_path: bool = True) -> _Parts:
 def _head_counts(page: Page, layout: Layout, script: str) -> tuple[int, int]:
     """(spam lines, cloaking lines) among the lines before the article."""
     head = list(zip(page.lines[: layout.header_end], layout.keys, strict=False))
-    spam = sum(chrome.is_spam(k, line, script) for line, k in head)
-    return spam, sum(1 for line, _ in head if chrome.CLOAKING.fullmatch(line))
+    spammed = sum(spam.is_spam(k, line, script) for line, k in head)
+    return spammed, sum(1 for line, _ in head if markers.CLOAKING.fullmatch(line))
 
 
 def extract(decoded: Decoded, fast_path: bool = True) -> Extracted:
@@ -108,8 +108,8 @@ def extract(decoded: Decoded, fast_path: bool = True) -> Extracted:
     )
     found = fields.read(around, page.published, decoded.url)
     body = [page.lines[i] for i in layout.body]
-    script = chrome.script_of("".join(body)[:_SCRIPT_SAMPLE])
-    spam, cloaking = _head_counts(page, layout, script)
+    script = spam.script_of("".join(body)[:_SCRIPT_SAMPLE])
+    spam_lines, cloaking = _head_counts(page, layout, script)
     return Extracted(
         url=decoded.url,
         title=title,
@@ -121,8 +121,8 @@ def extract(decoded: Decoded, fast_path: bool = True) -> Extracted:
         disclaimer=found.disclaimer,
         canonical_url=found.link or page.canonical,
         extended_reading=extended,
-        chrome_lines=_left_out(page, body, extended) - spam - cloaking,
-        spam_lines=spam,
+        chrome_lines=_left_out(page, body, extended) - spam_lines - cloaking,
+        spam_lines=spam_lines,
         cloaking_lines=cloaking,
         script=script,
         link_density=page.link_density(layout.region),

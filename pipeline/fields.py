@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
-from pipeline import chrome
+from pipeline import chrome, markers
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -90,7 +90,7 @@ def parse_datetime(text: str | None) -> datetime | None:
             parsed = None
         if parsed is not None:
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
-    match = chrome.DATETIME.search(text)
+    match = markers.DATETIME.search(text)
     if not match:
         return None
     y, mo, d, h, mi, s = (int(g) if g else 0 for g in match.groups())
@@ -103,7 +103,7 @@ def parse_datetime(text: str | None) -> datetime | None:
 
 def _labelled(lines: Iterable[str]) -> datetime | None:
     for k in lines:
-        match = chrome.META_LINE.search(k) if len(k) <= _LABELLED_MAX else None
+        match = markers.META_LINE.search(k) if len(k) <= _LABELLED_MAX else None
         if match and (found := parse_datetime(k[match.start() :])):
             return found
     return None
@@ -121,8 +121,9 @@ def _from_url(url: str | None) -> datetime | None:
     match = _URL_DATE.search(url or "")
     if not match:
         return None
+    year, month, day = (int(g) for g in match.groups())
     try:
-        return datetime(*map(int, match.groups()), tzinfo=SHANGHAI)
+        return datetime(year, month, day, tzinfo=SHANGHAI)
     except ValueError:
         return None
 
@@ -150,7 +151,7 @@ def _first(pattern: re.Pattern[str], lines: Iterable[str]) -> str | None:
 def _label_above(lines: Sequence[str]) -> str | None:
     """`作者:` on a line of its own, the name on the next."""
     pairs = pairwise(lines)
-    return next((b for a, b in pairs if chrome.AUTHOR_LABEL.match(a) and 1 < len(b) <= 20), None)
+    return next((b for a, b in pairs if markers.AUTHOR_LABEL.match(a) and 1 < len(b) <= 20), None)
 
 
 def _names_under_title(around: Around) -> str | None:
@@ -159,15 +160,15 @@ def _names_under_title(around: Around) -> str | None:
         return None
     lines = [*around.keys[max(0, around.first - 2) : around.first], *around.opening[:4]]
     pairs = pairwise(lines)
-    return next((b for a, b in pairs if a == around.title_key and chrome.is_names(b)), None)
+    return next((b for a, b in pairs if a == around.title_key and markers.is_names(b)), None)
 
 
 def author(around: Around) -> str | None:
     return (
-        _first(chrome.AUTHOR, [*around.near, *around.opening, *around.edges, *around.tail])
+        _first(markers.AUTHOR, [*around.near, *around.opening, *around.edges, *around.tail])
         or _label_above(around.above[-_NEAR_ABOVE * 2 :])
         or _names_under_title(around)
-        or _first(chrome.AUTHOR, reversed(around.above))
+        or _first(markers.AUTHOR, reversed(around.above))
     )
 
 
@@ -176,7 +177,7 @@ def read(around: Around, meta_published: str | None, url: str | None = None) -> 
     return Found(
         published_at=published(around, meta_published, url),
         author=author(around),
-        source=_first(chrome.SOURCE, [*around.tail, *reversed(around.above)]),
-        disclaimer=_first(chrome.DISCLAIMER, around.tail),
-        link=_first(chrome.LINK, around.tail),
+        source=_first(markers.SOURCE, [*around.tail, *reversed(around.above)]),
+        disclaimer=_first(markers.DISCLAIMER, around.tail),
+        link=_first(markers.LINK, around.tail),
     )

@@ -17,10 +17,11 @@ Lines are matched on `chrome.key` (Simplified, no glued pinyin, half-width punct
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline import chrome
+from pipeline import chrome, markers
 
 _HEADER_WINDOW = 15  # the library header is looked for in the page's first lines
 _REPEAT_WINDOW = 4  # lines after the header where the title may be repeated
@@ -48,19 +49,19 @@ def ends_body(k: str) -> bool:
 
 
 def crumb_items(k: str) -> list[str]:
-    match = chrome.BREADCRUMB.match(k)
-    items = chrome.CRUMB_SPLIT.split(match.group(1)) if match else []
+    match = markers.BREADCRUMB.match(k)
+    items = markers.CRUMB_SPLIT.split(match.group(1)) if match else []
     return [i.strip() for i in items if i.strip()]
 
 
-def _find(keys: Sequence[str], pattern: chrome.Pattern, start: int, stop: int) -> int | None:
+def _find(keys: Sequence[str], pattern: re.Pattern[str], start: int, stop: int) -> int | None:
     return next((i for i in range(start, min(stop, len(keys))) if pattern.search(keys[i])), None)
 
 
 def library_layout(keys: list[str], title_key: str | None, links: set[int]) -> Layout | None:
     """The document-library layout when its breadcrumb and meta line are both found."""
-    crumb_at = _find(keys, chrome.BREADCRUMB, 0, _HEADER_WINDOW)
-    meta_at = _find(keys, chrome.META_LINE, crumb_at or 0, _HEADER_WINDOW)
+    crumb_at = _find(keys, markers.BREADCRUMB, 0, _HEADER_WINDOW)
+    meta_at = _find(keys, markers.META_LINE, crumb_at or 0, _HEADER_WINDOW)
     if crumb_at is None or meta_at is None:
         return None
     crumb = crumb_items(keys[crumb_at])
@@ -94,7 +95,7 @@ def general_layout(
     """
     rest = list(chosen[_past_header(keys, chosen, title_key) :])
     top = rest[0] + 1 if rest else _HEADER_WINDOW
-    crumb_at = _find(keys, chrome.BREADCRUMB, 0, top)
+    crumb_at = _find(keys, markers.BREADCRUMB, 0, top)
     crumb = crumb_items(keys[crumb_at]) if crumb_at is not None else []
     while (end := _first_end(keys, rest)) is not None and not _begun(sizes, rest, end):
         rest = rest[end + 1 :]
@@ -125,7 +126,7 @@ def _past_header(keys: list[str], chosen: Sequence[int], title_key: str | None) 
     while start < len(chosen) and _is_header_line(keys[chosen[start]], title_key):
         start += 1
     under_title = start > 0 and keys[chosen[start - 1]] == title_key
-    if under_title and start < len(chosen) and chrome.is_names(keys[chosen[start]]):
+    if under_title and start < len(chosen) and markers.is_names(keys[chosen[start]]):
         start += 1  # the author's name under the title
     return start
 
@@ -133,8 +134,8 @@ def _past_header(keys: list[str], chosen: Sequence[int], title_key: str | None) 
 def _is_header_mark(k: str, title_key: str | None) -> bool:
     return bool(
         (title_key and k == title_key)
-        or chrome.BREADCRUMB.match(k)
-        or chrome.META_LINE.search(k)
+        or markers.BREADCRUMB.match(k)
+        or markers.META_LINE.search(k)
         or chrome.is_lead(k)
     )
 
@@ -143,6 +144,6 @@ def _is_header_line(k: str, title_key: str | None) -> bool:
     return bool(
         (title_key and k == title_key)
         or chrome.is_lead(k)
-        or chrome.BREADCRUMB.match(k)
+        or markers.BREADCRUMB.match(k)
         or chrome.is_chrome(k)
     )

@@ -77,6 +77,7 @@ class Repairs:
     escape_debris: int = 0  # literal escapes such as `x0dx0a`
     latin1_repaired: int = 0  # runs of GBK bytes shown as Latin-1, decoded back
     conversion_repaired: int = 0  # characters or phrases of conversion damage fixed
+    chrome_spans: int = 0  # chrome cut out of a paragraph (anti-copy noise, 小编 lines)
 
     def add(self, other: Repairs) -> None:
         for name, value in asdict(other).items():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.chrome import is_chrome, is_spam, key
+from pipeline.chrome import is_chrome, key
 from pipeline.clean import remove_noise, strip_debris
+from pipeline.spam import is_spam
 from pipeline.types import Repairs
 
 
