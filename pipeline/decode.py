@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 
 from pipeline.models import char_model
 from pipeline.types import Decoded, RawPage
@@ -193,6 +194,15 @@ def _decode_detected(raw: RawPage, first: str | None) -> Decoded:
     return _decoded(raw, raw.body.decode(codec, "replace"), name, first)
 
 
+def _read_back(decoded: Decoded) -> Decoded:
+    """A page of GBK that was shown as Latin-1 and saved so, read back as GBK."""
+    from pipeline.repair.latin1 import repair_latin1_page
+
+    if decoded.text.isascii() or (text := repair_latin1_page(decoded.text)) is None:
+        return decoded
+    return replace(decoded, text=text, latin1_page=True)
+
+
 def decode(raw: RawPage) -> Decoded:
     """Decode a response body; records the codec used, whether a declaration lied, and how
     many stray bytes were replaced.
@@ -202,6 +212,7 @@ def decode(raw: RawPage) -> Decoded:
     """
     declared = declared_charsets(raw)
     first = declared[0] if declared else None
-    return (
+    decoded = (
         _decode_bom(raw, first) or _decode_declared(raw, declared) or _decode_detected(raw, first)
     )
+    return _read_back(decoded)

@@ -82,8 +82,8 @@ def _read(text: str, fast_path: bool = True) -> _Parts:
         chosen = main_text(text, page.lines)
         if chosen is None:  # neither extractor found a main text: the page's own lines
             chosen = [i for i in range(len(keys)) if i not in links]
-        sizes = [len(line) for line in page.lines]
-        layout = general_layout(keys, sizes, [i for i in chosen if i not in links], title_key)
+        sizes = [0 if i in links else len(line) for i, line in enumerate(page.lines)]
+        layout = general_layout(keys, sizes, chosen, title_key, links)
     return _Parts(page, layout, title_key)
 
 

@@ -38,10 +38,7 @@ class Layout:
     crumb: list[str] = field(default_factory=list)
     recognised: bool = False  # the document-library layout, read on the fast path
 
-    @property
-    def region(self) -> range | list[int]:
-        """The lines the article was chosen from (link-only lines included)."""
-        return range(self.header_end, self.tail_at) if self.recognised else self.body
+    region: Sequence[int] = ()  # the lines the article was chosen from, link lines too
 
 
 def ends_body(k: str) -> bool:
@@ -69,7 +66,7 @@ def library_layout(keys: list[str], title_key: str | None, links: set[int]) -> L
     header_end = _skip_repeats(keys, meta_at + 1, title_key)
     tail_at = next((i for i in range(header_end, len(keys)) if ends_body(keys[i])), len(keys))
     body = [i for i in range(header_end, tail_at) if i not in links]
-    return Layout(keys, header_end, body, tail_at, crumb, True)
+    return Layout(keys, header_end, body, tail_at, crumb, True, range(header_end, tail_at))
 
 
 def _skip_repeats(keys: list[str], start: int, title_key: str | None) -> int:
@@ -86,7 +83,11 @@ def _skip_repeats(keys: list[str], start: int, title_key: str | None) -> int:
 
 
 def general_layout(
-    keys: list[str], sizes: Sequence[int], chosen: Sequence[int], title_key: str | None
+    keys: list[str],
+    sizes: Sequence[int],
+    chosen: Sequence[int],
+    title_key: str | None,
+    links: set[int],
 ) -> Layout:
     """The article among the lines `chosen` by the main-text stage.
 
@@ -100,9 +101,10 @@ def general_layout(
     while (end := _first_end(keys, rest)) is not None and not _begun(sizes, rest, end):
         rest = rest[end + 1 :]
         rest = rest[_past_header(keys, rest, title_key) :]
-    body = rest if end is None else rest[:end]
+    region = rest if end is None else rest[:end]
+    body = [i for i in region if i not in links]
     tail_at = rest[end] if end is not None else len(keys)
-    return Layout(keys, body[0] if body else tail_at, body, tail_at, crumb)
+    return Layout(keys, body[0] if body else tail_at, body, tail_at, crumb, False, region)
 
 
 def _first_end(keys: list[str], lines: Sequence[int]) -> int | None:

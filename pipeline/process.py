@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from pipeline.clean import Fields, clean_article
 from pipeline.decode import decode
 from pipeline.extract import extract
-from pipeline.types import Article, CleanDocument, Extracted, PageRecord, RawPage
+from pipeline.types import Article, CleanDocument, Decoded, Extracted, PageRecord, RawPage
 
-_LIST_PAGE_LINK_DENSITY = 0.5  # a page mostly made of links is a list or home page
+_LIST_PAGE_LINK_DENSITY = 0.5  # an article region mostly made of links is a list
+_ARTICLE_MIN = 40  # characters of text, at least one sentence among them
+_SENTENCE = re.compile(r"[。！？；!?;]|\.(?:\s|$)")
+
+
+def is_article(extracted: Extracted) -> bool:
+    """Whether the page's main text is an article, not a list, a menu or a few headings:
+    mostly text rather than links, long enough, and with a sentence in it."""
+    if extracted.link_density > _LIST_PAGE_LINK_DENSITY:
+        return False
+    text = "\n".join(extracted.lines)
+    return len(text) >= _ARTICLE_MIN and _SENTENCE.search(text) is not None
 
 
 def _main_document(extracted: Extracted, script: str) -> CleanDocument | None:
-    if extracted.link_density > _LIST_PAGE_LINK_DENSITY:
+    if not is_article(extracted):
         return None
     fields = Fields(
         category=extracted.category,
@@ -47,6 +60,14 @@ def carries_html(raw: RawPage) -> bool:
     return 200 <= raw.status < 300 and (not kind or "html" in kind or "xml" in kind)
 
 
+def _flag_decoding(document: CleanDocument, decoded: Decoded) -> None:
+    if decoded.stray_bytes:
+        document.flags = sorted({*document.flags, "stray_bytes"})
+    if decoded.latin1_page:
+        document.repairs.latin1_repaired += 1
+        document.flags = sorted({*document.flags, "latin1_page"})
+
+
 def process_page(raw: RawPage, fast_path: bool = True) -> PageRecord:
     """Everything the cleaning path learns from one page; `document` None without an article.
 
@@ -57,8 +78,8 @@ def process_page(raw: RawPage, fast_path: bool = True) -> PageRecord:
     extracted = extract(decoded, fast_path)
     script = extracted.script
     document = _main_document(extracted, script)
-    if document is not None and decoded.stray_bytes:
-        document.flags = sorted({*document.flags, "stray_bytes"})
+    if document is not None:
+        _flag_decoding(document, decoded)
     return PageRecord(
         url=raw.url,
         canonical_url=extracted.canonical_url,

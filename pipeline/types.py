@@ -36,6 +36,7 @@ class Decoded:
     declared: str | None  # what the header or <meta> claimed, if anything
     declaration_lied: bool  # a declaration existed and the bytes disagreed with it
     stray_bytes: int = 0  # bytes the codec could not read, replaced by U+FFFD
+    latin1_page: bool = False  # GBK shown as Latin-1 throughout, read back as GBK
 
 
 @dataclass(slots=True)

@@ -495,3 +495,32 @@ def test_a_table_with_an_unknown_role_is_refused(tmp_path) -> None:  # type: ign
     table.write_text('[[family]]\nname = "x"\nrole = "maybe"\nmax_length = 9\npatterns = ["a"]\n')
     with pytest.raises(ValueError, match="unknown role"):
         chrome.load_families(table)
+
+
+SPAM_LINES = [
+    "精品久久一区二区_日韩无码视频_国产精品久久久久_亚洲一区在线观看",
+    "人妻少妇精品一区二区三区 ?",
+    "金沙娱乐平台|金沙娱乐平台邀请码",
+    "快三彩票官网_快三彩票app下载",
+    "您当前所在的位置: 发发彩票平台 --> 发发彩票攻略 -->>发发彩票开户",
+    "来源：某某体育官网2024-09-24 17:48",
+    "毛片在线视频观看,一级日韩免费大片,在线网站黄色,澳门在线高清一级毛片",  # the seed's
+]
+NOT_SPAM = [
+    "严厉打击网络赌博、非法集资、电信诈骗等违法犯罪活动。",
+    "开展打击地下六合彩和私彩专项整治行动的通知",
+    "本届体育彩票公益金主要用于全民健身设施建设。",
+    "学校将在官网开通网上报名入口,报名时需填写邀请码。",
+    "推动国产精品牌走出去,提升国际竞争力。",
+    "午夜时分,救援队仍在坚守一线。",
+    "注:带*号的为必填项。",
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "spam"), [(s, True) for s in SPAM_LINES] + [(s, False) for s in NOT_SPAM]
+)
+def test_spam_lines_of_many_forms(line: str, spam: bool) -> None:
+    from pipeline.spam import is_spam
+
+    assert is_spam(chrome.key(line), line, "simplified") is spam

@@ -49,3 +49,38 @@ def repair_latin1(text: str) -> tuple[str, int]:
         return decoded
 
     return _RUN.sub(fix, text), count
+
+
+_PAGE_SHARE = 0.8  # of a page's non-ASCII characters in Latin-1 for it to be read whole
+_PAGE_MIN = 20  # such characters, at least
+_LATIN1_SHOWN = re.compile(r"[\u00a0-\u00ff]")
+
+
+def _encoded(text: str) -> bytes:
+    """The bytes `text` was shown from: cp1252 where it has the character, Latin-1 for the
+    rest, `?` for a character neither has (a byte the page lost)."""
+    out = bytearray()
+    for char in text:
+        for codec in ("cp1252", "latin-1"):
+            try:
+                out += char.encode(codec)
+                break
+            except UnicodeEncodeError:
+                continue
+        else:
+            out += b"?"
+    return bytes(out)
+
+
+def repair_latin1_page(text: str) -> str | None:
+    """A whole page of GBK shown as Latin-1 (`¹¤×÷×Ü½á` for 工作总结), read back as GBK
+    with its stray characters replaced; None when the page is not one."""
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    shown = len(_LATIN1_SHOWN.findall(text))
+    if shown < _PAGE_MIN or shown < _PAGE_SHARE * non_ascii:
+        return None
+    repaired = _encoded(text).decode("gb18030", "replace")
+    han = _CJK.findall(repaired)
+    if len(han) < _PAGE_MIN // 2 or not _plausible("".join(han[:600])):
+        return None
+    return repaired
