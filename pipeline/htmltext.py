@@ -104,7 +104,7 @@ def _parse(text: str) -> etree._Element | None:
         return None
     try:
         return lxml_html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
+    except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on a page with no body
         return None
 
 

@@ -19,10 +19,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lxml import etree
 from lxml import html as lxml_html
 
 logger = logging.getLogger(__name__)
+# They log at ERROR what is only a page they cannot read (an empty document, a tree too
+# deep); wenku records such pages itself, and a crawl's output should not fill with it.
+for _name in ("trafilatura", "readability.readability"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 _SPACE = re.compile(r"\s+")
 _SHORT = 6  # lines shorter than this vote only when an extractor has them as a whole line
@@ -59,18 +62,17 @@ def _choice(lines: Sequence[str]) -> Choice:
 def readability_lines(html: str) -> list[str]:
     """readability-lxml's main content as text lines ([] when it finds none)."""
     from readability import Document
-    from readability.readability import Unparseable
+
+    from pipeline.htmltext import block_lines
 
     try:
         summary = Document(html).summary(html_partial=True)
-    except (Unparseable, ValueError, etree.LxmlError) as exc:
-        logger.debug("readability gave up: %s", exc)
+        if not summary.strip():
+            return []
+        return block_lines(lxml_html.fragment_fromstring(summary, create_parent="div"))
+    except Exception as exc:  # the peer failed on a broken page: that page, not the crawl
+        logger.debug("readability gave up: %r", exc)
         return []
-    if not summary.strip():
-        return []
-    from pipeline.htmltext import block_lines
-
-    return block_lines(lxml_html.fragment_fromstring(summary, create_parent="div"))
 
 
 def trafilatura_lines(html: str) -> list[str]:
@@ -79,8 +81,8 @@ def trafilatura_lines(html: str) -> list[str]:
 
     try:
         text = trafilatura.extract(html, include_comments=False, include_tables=True)
-    except (ValueError, etree.LxmlError) as exc:
-        logger.debug("trafilatura gave up: %s", exc)
+    except Exception as exc:  # a peer's failure on a broken page: that page, not the crawl
+        logger.debug("trafilatura gave up: %r", exc)
         return []
     return text.split("\n") if text else []
 
