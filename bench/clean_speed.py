@@ -1,8 +1,10 @@
 """decode → extract → clean → repair → normalise → hash throughput on one core.
 
 Measures `pipeline.process_page` on the seed page rebuilt as HTML (the worst case the
-project knows: ~1,700 glued annotations and ~40 mojibake runs in 33 KB) and, when the
-demo site is importable, on its document pages (20 KB on average). Models load once,
+project knows: ~1,700 glued annotations and ~40 mojibake runs in 33 KB), on the demo
+site's document pages (20 KB on average; the document-library fast path) and on the
+shared real pages of `../shared/extraction-dev` when they are there (layouts wenku does
+not know: the readability-lxml / trafilatura vote). Models load once,
 before timing; the per-text memo caches (`gbk._first`, `gbk._last`, chrome keys) are cleared before
 every page so repeated pages are not flattered.
 
@@ -56,6 +58,15 @@ def demo_pages() -> list[RawPage]:
     ]
 
 
+def real_pages() -> list[RawPage]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import realweb
+
+    if not (realweb.DEV / "index.json").exists():
+        return []
+    return [RawPage(url=p.url, body=p.raw) for p in realweb.load()]
+
+
 def report(name: str, pages: list[RawPage], seconds: float) -> None:
     if not pages:
         return
@@ -80,6 +91,7 @@ def main() -> None:
     _cold(seed)  # lazy tables built on the first dirty page
     report("seed", [seed], args.seconds)
     report("demosite", demo_pages(), args.seconds)
+    report("real web", real_pages(), args.seconds)
 
 
 if __name__ == "__main__":

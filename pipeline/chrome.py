@@ -69,12 +69,15 @@ class Family:
     edge: int = _LEAD_EDGE
     flag: str | None = None
     check: Callable[[str], bool] | None = None
+    trigger: re.Pattern[str] | None = None
 
     def matches(self, k: str) -> bool:
         return len(k) <= self.max_length and self.pattern.search(k) is not None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where a `strip` family's pattern (and check) matches inside `text`."""
+        if self.trigger is not None and not self.trigger.search(text):
+            return []
         found = (m for m in self.pattern.finditer(text) if m.end() > m.start())
         return [m.span() for m in found if self.check is None or self.check(m.group())]
 
@@ -100,6 +103,7 @@ def _family(entry: dict[str, Any], fragments: dict[str, str]) -> Family:
         edge=entry.get("edge", _LEAD_EDGE),
         flag=entry.get("flag"),
         check=CHECKS[entry["check"]] if "check" in entry else None,
+        trigger=re.compile(entry["trigger"], re.I) if "trigger" in entry else None,
     )
 
 

@@ -6,6 +6,7 @@ Lines are matched on their key (`chrome.key`).
 
 from __future__ import annotations
 
+import operator
 import re
 
 from pipeline.models import character_s2t, to_simplified
@@ -104,7 +105,7 @@ def _differ(text: str, converted: str) -> int:
     """How many characters a conversion changed (1 when it changed the text's length)."""
     if len(converted) != len(text):
         return 1
-    return sum(a != b for a, b in zip(text, converted, strict=True))
+    return sum(map(operator.ne, text, converted))
 
 
 def other_script(line: str, page_script: str) -> bool:

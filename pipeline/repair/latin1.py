@@ -75,6 +75,8 @@ def _encoded(text: str) -> bytes:
 def repair_latin1_page(text: str) -> str | None:
     """A whole page of GBK shown as Latin-1 (`¹¤×÷×Ü½á` for 工作总结), read back as GBK
     with its stray characters replaced; None when the page is not one."""
+    if not _LATIN1_SHOWN.search(text):
+        return None
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     shown = len(_LATIN1_SHOWN.findall(text))
     if shown < _PAGE_MIN or shown < _PAGE_SHARE * non_ascii:
