@@ -12,6 +12,7 @@ month where the label gives only a month); authors after removing white space.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -238,14 +239,17 @@ def per_page(folder: Path = DEV) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEV
-    if "--pages" in sys.argv:
-        for row in per_page(folder):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEV)
+    parser.add_argument("--pages", action="store_true", help="each page's F1, as JSON lines")
+    args = parser.parse_args()
+    if args.pages:
+        for row in per_page(args.folder):
             print(json.dumps(row, ensure_ascii=False))
         return 0
-    result = evaluate(folder)
+    result = evaluate(args.folder)
     if result is None:
-        print(f"no {folder / 'index.json'}: the real-web table needs shared/extraction-dev")
+        print(f"no {args.folder / 'index.json'}: the real-web table needs shared/extraction-dev")
         return 0
     table, missed = result
     for row in table:

@@ -32,9 +32,9 @@ class Fields:
 
     category: str | None = None
     published_at: datetime | None = None
-    author: str | None = None
     source: str | None = None
     disclaimer: str | None = None
+    author: str | None = None
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ def _main_document(extracted: Extracted, script: str) -> CleanDocument | None:
 
 
 def _fields_of(extracted: Extracted, source: str | None) -> Fields:
-    return Fields(extracted.category, extracted.published_at, None, source, None)
+    return Fields(extracted.category, extracted.published_at, source, None)
 
 
 def _extended(extracted: Extracted, script: str) -> list[CleanDocument]:

@@ -55,7 +55,6 @@ class Extracted:
     lines: list[str]  # the main article's body, one paragraph per item, still dirty
     category: str | None = None  # breadcrumb path joined with " > ", site root excluded
     published_at: datetime | None = None
-    author: str | None = None
     source: str | None = None
     disclaimer: str | None = None
     canonical_url: str | None = None
@@ -65,6 +64,7 @@ class Extracted:
     cloaking_lines: int = 0  # lines before the header that are markup shown as text
     script: str = "neutral"  # the body's script: "traditional", "simplified" or "neutral"
     link_density: float = 0.0  # share of the article region's text inside links (lists: high)
+    author: str | None = None
 
 
 @dataclass(slots=True)
@@ -94,11 +94,11 @@ class CleanDocument:
     content_hash: str
     category: str | None = None
     published_at: datetime | None = None
-    author: str | None = None
     source: str | None = None
     disclaimer: str | None = None
     repairs: Repairs = field(default_factory=Repairs)
     flags: list[str] = field(default_factory=list)  # e.g. "masked_year"
+    author: str | None = None  # last: the fields before it keep their positions
 
 
 @dataclass(slots=True)
