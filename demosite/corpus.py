@@ -41,13 +41,15 @@ class Corpus:
     disclaimers: tuple[str, ...]
     spam: tuple[str, ...]  # lottery / casino / loan keywords for the injected SEO line
     uploaders: tuple[str, ...]
+    authors: tuple[str, ...]  # names some documents give as their author
 
     def texts(self) -> list[str]:
         """Every item that can reach a page's truth (everything but the spam)."""
         cats = [name for c in self.categories for name in c.names]
         plain = (self.paragraphs, self.headings, self.news, self.ext_titles, self.units)
         more = (self.topics, self.themes, self.meetings, self.sources, self.disclaimers)
-        return [t for group in (*plain, *more) for t in group] + cats
+        named = (self.authors,)
+        return [t for group in (*plain, *more, *named) for t in group] + cats
 
 
 def parse_sections(text: str) -> dict[str, list[str]]:
@@ -90,4 +92,5 @@ def load_corpus() -> Corpus:
         disclaimers=s["disclaimer"],
         spam=s["spam"],
         uploaders=s["uploader"],
+        authors=s["author"],
     )

@@ -21,6 +21,7 @@ _FORMAL = "壹贰叁肆伍陆柒捌玖拾"
 _REPORTS = ("实施方案", "工作报告", "情况汇报", "自查报告")
 _REFLECTIONS = ("心得体会", "工作总结", "经验交流材料")
 EXTENDED_SHARE = 1 / 3
+AUTHOR_SHARE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Document:
     disclaimer: str
     extended: Article | None  # the appended 扩展阅读 article, if any
     revised: bool = False  # a paragraph was changed for night 2
+    author: str | None = None  # the byline (作者:…), on some documents
 
 
 def doc_rng(seed: int, key: int, purpose: str = "doc") -> random.Random:
@@ -73,7 +75,8 @@ def make_document(corpus: Corpus, seed: int, key: int, category: Category) -> Do
     if rng.random() < EXTENDED_SHARE:
         extended = rng.choice(extended_articles(corpus))
     source, disclaimer = rng.choice(corpus.sources), rng.choice(corpus.disclaimers)
-    return Document(key, article, category, published, source, disclaimer, extended)
+    author = rng.choice(corpus.authors) if rng.random() < AUTHOR_SHARE else None
+    return Document(key, article, category, published, source, disclaimer, extended, author=author)
 
 
 def make_title(corpus: Corpus, rng: random.Random) -> str:

@@ -109,7 +109,8 @@ def desktop_html(doc: Document, spec: PageSpec, look: Look, fw: Text) -> str:
     title = escape(fw(doc.article.title), quote=False)
     when = doc.published_at.strftime("%Y-%m-%d %H:%M:%S")
     mobile = f'<a href="{spec.mirror}">{title}</a>' if spec.mirror else title
-    info = f"{fw('网站:')}{SITE} | {fw('时间:')}{when} | {fw('移动端:')}{mobile}"
+    byline = f" | {fw('作者:')}{doc.author}" if doc.author else ""
+    info = f"{fw('网站:')}{SITE} | {fw('时间:')}{when}{byline} | {fw('移动端:')}{mobile}"
     upload = (
         f'<div class="upload">上传人:{look.uploader} 文档编号:{look.doc_number} '
         f"上传时间:{when[:10]} 格式:DOC 页数:{look.page_count} 大小:{look.size_kb}KB</div>\n"
@@ -172,11 +173,13 @@ def mobile_html(doc: Document, spec: PageSpec) -> str:
     title = escape(doc.article.title, quote=False)
     names = " &gt; ".join(doc.category.names)
     when = doc.published_at.strftime("%Y-%m-%d %H:%M:%S")
+    byline = f" 作者:{doc.author}" if doc.author else ""
+    column = doc.category.names[-1]
     source = escape(f"来源:{doc.source} 免责声明:{doc.disclaimer}", quote=False)
     return (
         _head(f"{title}-{SITE}手机版", "utf-8", spec.canonical)
         + f'{SPAM_SLOT}<div class="crumb">当前位置:<a href="/">首页</a> &gt; {names}</div>\n'
-        + f'<h1>{title}</h1>\n<div class="meta">时间:{when} 栏目:{doc.category.names[-1]}</div>\n'
+        + f'<h1>{title}</h1>\n<div class="meta">时间:{when}{byline} 栏目:{column}</div>\n'
         + f'<article>\n{BODY_SLOT}</article>\n<div class="source">{source}</div>\n'
         + f'<div class="link">链接地址:{BASE_SLOT}{spec.canonical}</div>\n</body>\n</html>\n'
     )

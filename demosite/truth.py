@@ -87,6 +87,7 @@ def _document_fields(site: DemoSite, doc: Document, bodies: bool) -> dict[str, A
         "document_key": main["content_hash"],
         "category": doc.category.path,
         "published_at": doc.published_at.isoformat(),
+        "author": doc.author,
         "source": doc.source,
         "disclaimer": doc.disclaimer,
         "extended_reading": [_article(doc.extended, bodies)] if doc.extended else [],
@@ -121,7 +122,7 @@ def extended_truth(pages: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _main_entry(page: dict[str, Any], bodies: bool) -> dict[str, Any]:
-    keys = ("title", "content_hash", "category", "published_at", "source", "disclaimer")
+    keys = ("title", "content_hash", "category", "published_at", "author", "source", "disclaimer")
     entry = {key: page[key] for key in keys}
     entry["extended_reading"] = [ext["content_hash"] for ext in page["extended_reading"]]
     return entry | ({"body": page["body"]} if bodies else {}) | {"paths": []}
@@ -198,6 +199,7 @@ def quality_truth(doc: Document, canonical_url: str) -> dict[str, Any]:
         "title": doc.article.title,
         "category": doc.category.path,
         "published_at": doc.published_at.isoformat(),
+        "author": doc.author,
         "source": doc.source,
         "disclaimer": doc.disclaimer,
         "canonical_url": canonical_url,

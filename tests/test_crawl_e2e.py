@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from crawler.profiles import profile_for_urls
 from demosite import DemoServer
+from pipeline.types import CleanDocument
 from storage.engine import session_factory
 from storage.models import Capture, Document, Page
 from tests.conftest import ROOT, run_wenku
@@ -91,6 +92,7 @@ def test_every_document_archived_exactly_once(first_night: Any) -> None:
     ), "the demo site should publish some text twice"
     documents_by_content_whatever_their_url(server, summary, db_url)
     an_article_over_three_pages_is_one_document(server, db_url)
+    authors_as_the_pages_name_them(truth, db_url)
 
 
 def documents_by_content_whatever_their_url(
@@ -113,6 +115,16 @@ def documents_by_content_whatever_their_url(
         if any(old_rule(base + p) for p in entry["paths"])
     }
     assert summary["documents_beyond_url_rule"] == len(truth["documents"]) - len(found_by_rule) > 0
+
+
+def authors_as_the_pages_name_them(truth: dict[str, Any], db_url: str) -> None:
+    if "author" not in CleanDocument.__dataclass_fields__:  # until the extract branch lands
+        return
+    with session_factory(db_url)() as session:
+        authors = dict(session.execute(select(Document.content_hash, Document.author)).all())
+    wanted = {content_hash: doc["author"] for content_hash, doc in truth["documents"].items()}
+    assert {h: authors[h] for h in wanted} == wanted
+    assert any(wanted.values()) and not all(wanted.values())
 
 
 def an_article_over_three_pages_is_one_document(server: DemoServer, db_url: str) -> None:
