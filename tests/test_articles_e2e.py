@@ -1,7 +1,7 @@
 """An article split over three pages, crawled for real: joined into one document whose
 pages all point at it, whatever page a crawl reaches first; a crawl killed between its
 parts archives nothing half-done and the next crawl finishes it; a changed second page
-changes the document on a recrawl; a missing part leaves the article flagged.
+changes the document on a recrawl; a part gone missing leaves the article flagged.
 
 The pages are the demo site's own (its article `/doc/800001.html`, `…_2.html`, `…_3.html`;
 night 2 changes the second page), served by a test server the test controls.
@@ -104,6 +104,24 @@ def test_reached_by_a_later_page_then_changed_on_its_second(
     changed = [(path, article_hash(2), part) for part, path in enumerate(PARTS, 1)]
     assert pages_of_article(site, sqlite_url) == changed
     assert outcomes(site, sqlite_url, PARTS[2])[-1] == "changed"
+    a_part_goes_missing(site, sqlite_url, tmp_path)
+
+
+def a_part_goes_missing(site: PageServer, db_url: str, tmp_path: Path) -> None:
+    """The article is kept without its third page, and flagged so."""
+    del site.pages[PARTS[2]]  # 404
+    result = run_wenku(
+        "recrawl", "--direct", site.url + PARTS[0], "--db", db_url, "--json", "--warc-dir",
+        str(tmp_path),
+    )  # fmt: skip
+    assert result.code == 0 and result.json()["outcome"] == "changed", result.stderr[-3000:]
+    with session_factory(db_url)() as session:
+        doc = session.scalars(
+            select(Document).where(Document.content_hash == result.json()["content_hash"])
+        ).one()
+    shares = [NIGHTS[2].page_document(path).article.body for path in PARTS[:2]]
+    assert doc.body == "\n".join(shares) and INCOMPLETE_FLAG in (doc.flags or [])
+    assert outcomes(site, db_url, PARTS[2])[-1] == "failed"
 
 
 def test_a_crawl_killed_between_parts_is_finished_by_the_next(
@@ -142,16 +160,3 @@ def wait_for_frontier(server: PageServer, db_url: str, timeout: float = 120) -> 
             return
         time.sleep(0.05)
     raise AssertionError("the crawl committed nothing in time")
-
-
-def test_a_missing_part_leaves_the_article_flagged(
-    site: PageServer, sqlite_url: str, tmp_path: Path
-) -> None:
-    del site.pages[PARTS[2]]  # 404
-    link_to(site, PARTS[0])
-    crawl(site, sqlite_url, tmp_path)
-    with session_factory(sqlite_url)() as session:
-        (doc,) = session.scalars(select(Document)).all()
-    shares = [NIGHTS[1].page_document(path).article.body for path in PARTS[:2]]
-    assert doc.body == "\n".join(shares) and INCOMPLETE_FLAG in (doc.flags or [])
-    assert outcomes(site, sqlite_url, PARTS[2]) == ["failed"]
