@@ -218,3 +218,28 @@ def test_a_mobile_mirrors_more_link_does_not_stay_in_an_extended_article() -> No
     assert [e.content_hash for e in desktop.extended_reading] == [
         e.content_hash for e in mobile.extended_reading
     ]
+
+
+def test_an_english_news_page() -> None:
+    """The open web is not only Chinese: a news page's article and byline."""
+    paragraphs_en = [
+        "The city council approved a new budget on Tuesday, raising spending on schools "
+        "and public transport by four percent over last year.",
+        "Council members said the increase would be paid for by higher parking fees and a "
+        "one-time transfer from the reserve fund, which has grown in recent years.",
+        "Critics argued that the plan did little to address the housing shortage, and "
+        "several residents spoke against it during the three-hour public hearing.",
+    ]
+    nav = links([f"Section {i}" for i in range(30)])
+    side = "<aside><h3>Most read</h3>" + links([f"Another headline {i}" for i in range(10)])
+    page = (
+        f"<html><head><title>Council approves budget | Daily News</title></head><body>{nav}"
+        "<h1>Council approves budget</h1><p>By Jane Smith, Staff Writer</p>"
+        f"<article>{paragraphs(paragraphs_en)}</article>{side}</aside>"
+        "<footer><p>© 2021 Daily News. All rights reserved.</p></footer></body></html>"
+    )
+    doc = record(page.encode(), "https://news.example.com/2021/03/03/budget.html").document
+    assert doc is not None
+    assert doc.body == "\n".join(paragraphs_en)
+    assert doc.author == "Jane Smith"
+    assert doc.published_at is not None and doc.published_at.date() == date(2021, 3, 3)
