@@ -197,3 +197,40 @@ def _take_batch(inbox: Any, size: int) -> tuple[list[Fetch | Discovered], bool]:
             return batch, True
         batch.append(item)
     return batch, False
+
+
+class InlineArchiver:
+    """The worker's archiving done in this process, as each fetch arrives.
+
+    For a recrawl of one URL a second interpreter (spawned, importing the cleaner and the
+    storage layer again) costs more than a second; the page itself, milliseconds.
+    """
+
+    def __init__(self, target: ArchiveTarget):
+        self.target = target
+        self.counts: Counter[str] = Counter()
+        self.error: str | None = None
+        self._loop: _WorkerLoop | None = None
+
+    def start(self) -> None:
+        self._loop = _WorkerLoop(self.target, outbox=None)
+
+    def submit(self, item: Fetch | Discovered) -> None:
+        assert self._loop is not None, "start() first"
+        if self.error:
+            raise ArchiverFailed(self.error)
+        try:
+            self.counts.update(self._loop._archive([item]))
+        except Exception:
+            self.error = traceback.format_exc(limit=8)
+            raise ArchiverFailed(self.error) from None
+
+    def poll(self) -> Counter[str]:
+        return self.counts
+
+    def close(self, timeout: float = 600) -> Counter[str]:
+        if self._loop is not None and self._loop.warc:
+            self._loop.warc.close()
+        if self.error:
+            raise ArchiverFailed(self.error)
+        return self.counts

@@ -9,14 +9,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler.archiver import Archiver, ArchiveTarget
+from crawler.archiver import Archiver, ArchiveTarget, InlineArchiver
 from pipeline.provenance import Discovered, Fetch
 
 
 class ArchivePipeline:
-    def __init__(self, crawler: Crawler, target: ArchiveTarget):
+    def __init__(self, crawler: Crawler, target: ArchiveTarget, inline: bool = False):
         self.crawler = crawler
-        self.archiver = Archiver(target)
+        self.archiver = InlineArchiver(target) if inline else Archiver(target)
         self._poll = task.LoopingCall(self._update_stats)
 
     @classmethod
@@ -38,7 +38,7 @@ class ArchivePipeline:
             from storage.engine import upgrade
 
             upgrade(db_url)
-        return cls(crawler, target)
+        return cls(crawler, target, settings.getbool("WENKU_ARCHIVE_INLINE"))
 
     def open_spider(self) -> None:
         self.archiver.start()
