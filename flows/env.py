@@ -11,19 +11,6 @@ from pathlib import Path
 
 DEFAULT_STATE_DIR = "state"
 
-# Prefect's console handler, not its loggers: flow run logs still reach the Prefect API.
-_QUIET_PREFECT = {
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
-    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-}
-
-
-def quiet_prefect() -> None:
-    """Keep Prefect's INFO chatter (temporary server, run states) off the user's terminal."""
-    for key, value in _QUIET_PREFECT.items():
-        os.environ.setdefault(key, value)
-
 
 def export_settings(
     db_url: str | None = None, config_file: str | None = None, warc_dir: Path | None = None

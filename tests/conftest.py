@@ -6,13 +6,17 @@ each test gets a database of its own, dropped afterwards.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +25,17 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
-# Prefect writes its home on import: keep every test (and the CLIs they start) off ~/.prefect.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="wenku-test-prefect-"))
+# Prefect writes its home on import: keep every test (and the CLIs they start) off ~/.prefect,
+# and off any Prefect API the shell points at; a test that wants one asks for `prefect_api`.
+os.environ["PREFECT_HOME"] = _PREFECT_HOME = tempfile.mkdtemp(prefix="wenku-test-prefect-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, True)
+for _setting in ("PREFECT_API_URL", "PREFECT_PROFILE"):
+    os.environ.pop(_setting, None)
 # The cleaner's character-model cache: built once per test run, not written to ~/.cache.
 os.environ.setdefault("WENKU_CACHE_DIR", tempfile.mkdtemp(prefix="wenku-test-cache-"))
+# How long a test waits for something a loaded machine does slowly (a server starting, a
+# child stopping) before it calls it a failure: far beyond what it takes on a busy machine.
+WAIT_SECONDS = 300.0
 POSTGRES_URL = os.environ.get("WENKU_TEST_POSTGRES_URL")
 SKIP_POSTGRES = (
     "PostgreSQL tests need a server: set WENKU_TEST_POSTGRES_URL="
@@ -105,3 +116,63 @@ def run_wenku(
         completed.stdout.decode("utf-8", "replace"),
         completed.stderr.decode("utf-8", "replace"),
     )
+
+
+def wait_for(probe: Callable[[], Any], what: str, seconds: float = WAIT_SECONDS) -> Any:
+    """Poll `probe` until it returns something other than None (or False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None and found is not False:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
+
+
+def kill_session(session_id: int) -> list[int]:
+    """SIGKILL every process left in a session (a child started with start_new_session=True
+    and whatever it started); returns their ids. Linux: reads /proc."""
+    killed = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[3]) == session_id:  # fields after the name: state, ppid, pgrp, session
+            pid = int(stat.parent.name)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            except ProcessLookupError:
+                pass
+    return killed
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Prefect server for the session (its own home, a free port); its API URL.
+
+    Tests that share it make their own flow runs and deployments and read back only those.
+    """
+    from wenku.schedule import free_port, healthy, stop_server
+
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false"}
+    command = [sys.executable, "-m", "prefect", "server", "start", "--port", str(port)]
+    with open(home / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            [*command, "--host", "127.0.0.1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        api_url = f"http://127.0.0.1:{port}/api"
+        try:
+            wait_for(lambda: healthy(api_url) or server.poll() is not None, "a Prefect server")
+            assert server.poll() is None, (home / "server.log").read_text()[-3000:]
+            yield api_url
+        finally:
+            stop_server(server)  # SIGTERM to its group, SIGKILL if it lingers
+            kill_session(server.pid)

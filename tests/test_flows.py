@@ -1,4 +1,4 @@
-"""The Prefect flows, run for real under `prefect_test_harness` against the demo site.
+"""The Prefect flows, run for real against the session's Prefect server and the demo site.
 
 Each crawl runs as the real `wenku` CLI in a child process, so these tests see what a
 scheduled run does: crawl_runs rows with the flow run's id, artifacts, retries, failures.
@@ -6,48 +6,38 @@ scheduled run does: crawl_runs rows with the flow run's id, artifacts, retries, 
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-# Prefect creates its home when imported: keep it away from ~/.prefect.
-os.environ["PREFECT_HOME"] = _PREFECT_HOME = tempfile.mkdtemp(prefix="wenku-test-prefect-")
-atexit.register(shutil.rmtree, _PREFECT_HOME, True)
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import State
+from sqlalchemy import func, select
 
-import pytest  # noqa: E402
-from prefect.client.orchestration import get_client  # noqa: E402
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId  # noqa: E402
-from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings  # noqa: E402
-from prefect.states import State  # noqa: E402
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-
-from demosite import DemoServer, DemoSite  # noqa: E402
-from flows.child import stop  # noqa: E402
-from flows.nightly import nightly_crawl  # noqa: E402
-from flows.recrawl import recrawl_url  # noqa: E402
-from flows.report import SiteResult, nightly_markdown  # noqa: E402
-from flows.reprocess import reprocess  # noqa: E402
-from flows.runs import record_failure  # noqa: E402
-from storage.engine import session_factory, upgrade  # noqa: E402
-from storage.models import Capture, CrawlRun, Page  # noqa: E402
-from storage.repository import start_run, utcnow  # noqa: E402
-from tests.conftest import run_wenku  # noqa: E402
+from demosite import DemoServer, DemoSite
+from flows.child import stop
+from flows.nightly import nightly_crawl
+from flows.recrawl import recrawl_url
+from flows.report import SiteResult, nightly_markdown
+from flows.reprocess import reprocess
+from flows.runs import record_failure
+from storage.engine import session_factory, upgrade
+from storage.models import Capture, CrawlRun, Page
+from storage.repository import start_run, utcnow
 
 PAGES = 60
 
 
-@pytest.fixture(scope="module")
-def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    home = tmp_path_factory.mktemp("prefect-home")
-    with temporary_settings(updates={PREFECT_HOME: str(home)}), prefect_test_harness():
+@pytest.fixture
+def harness(prefect_api: str) -> Iterator[None]:
+    """Flows run in this process report to the session's Prefect server."""
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
         yield
 
 
@@ -221,27 +211,3 @@ def test_nightly_markdown_lists_each_site_and_each_failure() -> None:
     assert "| a | finished | 3 | failed 1, new 2 | 1 | 1.5 | - |" in markdown
     assert "| b\\|c | failed | 0 | - | 0 | - | - |" in markdown
     assert "- **b|c**: crawl of b|c failed: exit 1: boom" in markdown
-
-
-def test_cli_recrawl_runs_the_flow_and_keeps_its_contract(
-    harness: None, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    env = {"PREFECT_HOME": str(tmp_path / "prefect"), "WENKU_WARC_DIR": str(tmp_path / "warc")}
-    with DemoServer(pages=PAGES, seed=7) as server:
-        url = server.url + sorted(_hashes(server.site.truth(bodies=False)))[0]
-        result = run_wenku("recrawl", url, "--db", sqlite_url, "--json", cwd=tmp_path, **env)
-    assert result.code == 0, result.stderr
-    assert result.json()["outcome"] == "new" and result.json()["url"] == url
-    assert "INFO" not in result.stderr  # Prefect's chatter stays off the terminal
-    with session_factory(sqlite_url)() as session:
-        [run] = session.scalars(select(CrawlRun))
-    assert (run.kind, run.status) == ("recrawl", "finished") and run.flow_run_id
-    api = {"PREFECT_API_URL": str(PREFECT_API_URL.value())}  # the harness's: no startup wait
-    failed = run_wenku("recrawl", "http://127.0.0.1:9/1.html", "--db", sqlite_url, **env, **api)
-    assert failed.code == 1
-    assert (
-        failed.stderr.strip()
-        .splitlines()[-1]
-        .startswith("wenku: recrawl of http://127.0.0.1:9/1.html failed:")
-    )

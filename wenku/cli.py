@@ -127,39 +127,44 @@ def crawl(
     type=click.Path(file_okay=False, path_type=Path),
     help="Where WARC files go (default: env WENKU_WARC_DIR, else ./warc).",
 )
-@click.option("--direct", is_flag=True, hidden=True, help="Fetch here, not via the flow.")
+@click.option(
+    "--direct", is_flag=True, hidden=True, help="Do not record it on a Prefect API (flows use it)."
+)
 def recrawl(
     settings: Settings, as_json: bool, url: str, warc_dir: Path | None, direct: bool
 ) -> None:
     """Fetch one URL now (conditional GET when known), archive it and print the outcome.
 
-    Runs as one run of the `recrawl_url` Prefect flow (in Prefect's ephemeral mode when no
-    Prefect API is configured).
+    When a Prefect API is configured (PREFECT_API_URL or the active Prefect profile) and
+    answers, the recrawl is also recorded there as a run of the `recrawl-url` flow.
     """
     from crawler.recrawl import recrawl as run_recrawl
     from crawler.recrawl import recrawl_job
-    from flows.entry import recrawl_via_flow
     from wenku.output import print_recrawl
 
-    if direct:
-        job = recrawl_job(
-            url,
-            settings.db_url,
-            settings.site_for_url(url),
-            warc_dir=warc_dir or settings.warc_dir,
-            warc_max_mb=settings.warc_max_mb,
-            flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
-        )
+    job = recrawl_job(
+        url,
+        settings.db_url,
+        settings.site_for_url(url),
+        warc_dir=warc_dir or settings.warc_dir,
+        warc_max_mb=settings.warc_max_mb,
+        flow_run_id=os.environ.get("WENKU_FLOW_RUN_ID") or None,
+        settings={"LOG_LEVEL": "INFO"} if run_state["debug"] else {},
+    )
+    if direct or job.flow_run_id:  # a flow's own child: the flow run is already there
         result = run_recrawl(job)
     else:
-        flags = click.get_current_context().params
-        result = recrawl_via_flow(
-            url, flags["db_url"], flags["config_file"], warc_dir, run_state["debug"]
-        )
+        from flows.ondemand import recrawl_reported
+
+        result = recrawl_reported(job, _warn, run_state["debug"])
     emit_json(result.to_json()) if as_json else print_recrawl(result)
     if result.outcome == "failed":
         click.echo(f"wenku: recrawl of {url} failed: {result.error}", err=True)
         raise click.exceptions.Exit(1)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"wenku: warning: {message}", err=True)
 
 
 @cli.command()
