@@ -1,84 +1,59 @@
 """`wenku schedule`, run as the real command: deployments read back through Prefect's API.
 
-One test serves against a Prefect server started here (as an operator's would be); another
-lets `wenku schedule` start and stop its own. Every server gets its own PREFECT_HOME.
+One test serves against the session's Prefect server (as an operator's would be); others
+let `wenku schedule` start and stop its own, and stop it with SIGINT or SIGTERM while it
+loads, while its server starts and while it serves. Every server has its own PREFECT_HOME;
+each `wenku schedule` runs in a session of its own, killed whole when the test ends.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-# Prefect creates its home when imported: keep it away from ~/.prefect.
-os.environ["PREFECT_HOME"] = _PREFECT_HOME = tempfile.mkdtemp(prefix="wenku-test-prefect-")
-atexit.register(shutil.rmtree, _PREFECT_HOME, True)
+import pytest
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.responses import DeploymentResponse
+from prefect.exceptions import ObjectNotFound
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlalchemy import select
 
-import pytest  # noqa: E402
-from prefect.client.orchestration import SyncPrefectClient, get_client  # noqa: E402
-from prefect.client.schemas.objects import FlowRun  # noqa: E402
-from prefect.client.schemas.responses import DeploymentResponse  # noqa: E402
-from prefect.exceptions import ObjectNotFound  # noqa: E402
-from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-
-from demosite import DemoServer  # noqa: E402
-from storage.engine import session_factory  # noqa: E402
-from storage.models import CrawlRun  # noqa: E402
-from tests.conftest import ROOT, run_wenku  # noqa: E402
-from wenku.schedule import free_port, healthy, stop_server  # noqa: E402
-
-WAIT_SECONDS = 120.0
+from demosite import DemoServer
+from storage.engine import session_factory
+from storage.models import CrawlRun
+from tests.conftest import ROOT, WAIT_SECONDS, kill_session, run_wenku, wait_for
+from wenku.schedule import free_port, healthy
 
 
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Prefect server on a free loopback port with its own home; yields its API URL."""
-    home = tmp_path_factory.mktemp("prefect-server")
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
-    command = [sys.executable, "-m", "prefect", "server", "start", "--port", str(port)]
-    server = subprocess.Popen(
-        [*command, "--host", "127.0.0.1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    api_url = f"http://127.0.0.1:{port}/api"
-    try:
-        wait_for(lambda: healthy(api_url) or None, "the Prefect server")
-        yield api_url
-    finally:
-        stop_server(server)
-
-
-def wait_for(probe: Any, what: str) -> Any:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def start_schedule(cwd: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+@contextmanager
+def schedule_process(cwd: Path, *args: str, **env: str) -> Iterator[subprocess.Popen[str]]:
+    """`wenku schedule --json` in a session of its own; nothing of it outlives the test."""
     environment = {**os.environ, "WENKU_DB_URL": "", **env}
     command = [sys.executable, "-m", "wenku", "schedule", "--json", *args]
-    return subprocess.Popen(
-        command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+        kill_session(process.pid)  # its Prefect server, if it left one
 
 
 def serving_report(schedule: subprocess.Popen[str]) -> dict[str, Any]:
@@ -92,10 +67,10 @@ def serving_report(schedule: subprocess.Popen[str]) -> dict[str, Any]:
     return dict(json.loads("".join(lines)))
 
 
-def interrupt(schedule: subprocess.Popen[str]) -> str:
-    """Ctrl-C, as the operator would; returns what it said on stderr."""
-    schedule.send_signal(signal.SIGINT)
-    _, stderr = schedule.communicate(timeout=60)
+def stop(schedule: subprocess.Popen[str], number: int = signal.SIGINT) -> str:
+    """Ctrl-C (or a service manager's SIGTERM); returns what it said on stderr."""
+    schedule.send_signal(number)
+    _, stderr = schedule.communicate(timeout=WAIT_SECONDS)
     return stderr
 
 
@@ -131,7 +106,7 @@ def schedule_of(found: DeploymentResponse) -> tuple[str, str]:
 
 
 def test_schedule_serves_the_configured_cron_and_runs_a_triggered_recrawl(
-    prefect_server: str, tmp_path: Path, sqlite_url: str
+    prefect_api: str, tmp_path: Path, sqlite_url: str
 ) -> None:
     with DemoServer(pages=60, seed=7) as site:
         config = tmp_path / "wenku.toml"
@@ -140,19 +115,17 @@ def test_schedule_serves_the_configured_cron_and_runs_a_triggered_recrawl(
             f'[sites.demo]\nstart_urls = ["{site.url}/"]\n',
             encoding="utf-8",
         )
-        schedule = start_schedule(
+        with schedule_process(
             tmp_path,
             *("--config", str(config), "--db", sqlite_url),
-            PREFECT_API_URL=prefect_server,
+            PREFECT_API_URL=prefect_api,
             WENKU_STATE_DIR=str(tmp_path / "state"),
             WENKU_WARC_DIR=str(tmp_path / "warc"),
-        )
-        try:
+        ) as schedule:
             report = serving_report(schedule)
-            assert (report["api_url"], report["local_server"]) == (prefect_server, False)
-            run = trigger_recrawl(prefect_server, site.url + "/")
-        finally:
-            stderr = interrupt(schedule)
+            assert (report["api_url"], report["local_server"]) == (prefect_api, False)
+            run = trigger_recrawl(prefect_api, site.url + "/")
+            stderr = stop(schedule)
     assert run.state and run.state.is_completed(), run.state
     with session_factory(sqlite_url)() as session:
         [row] = session.scalars(select(CrawlRun))
@@ -161,6 +134,7 @@ def test_schedule_serves_the_configured_cron_and_runs_a_triggered_recrawl(
 
 
 def trigger_recrawl(api_url: str, url: str) -> FlowRun:
+    """What `prefect deployment run recrawl-url/on-demand --param url=URL` does."""
     with (
         temporary_settings(updates={PREFECT_API_URL: api_url}),
         get_client(sync_client=True) as client,
@@ -173,35 +147,87 @@ def trigger_recrawl(api_url: str, url: str) -> FlowRun:
         return finished_run(client, run.id)
 
 
-def test_schedule_starts_its_own_prefect_server_and_stops_it_on_ctrl_c(
-    tmp_path: Path, sqlite_url: str
-) -> None:
+def own_server_config(tmp_path: Path) -> tuple[str, ...]:
+    """Arguments for `wenku schedule` with two sites, one on a cron of its own."""
     config = tmp_path / "wenku.toml"
     config.write_text(
         '[sites.demo]\nstart_urls = ["http://127.0.0.1:9/"]\n\n'
         '[sites.weekly]\nstart_urls = ["http://127.0.0.1:10/"]\nschedule = "0 5 * * 1"\n',
         encoding="utf-8",
     )
+    return ("--config", str(config), "--db", f"sqlite:///{tmp_path / 'archive.db'}")
+
+
+OWN_SERVER_ENV = {"PREFECT_API_URL": ""}
+
+
+def test_schedule_starts_its_own_prefect_server_and_stops_it_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
-    env = {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": ""}
-    args = ("--config", str(config), "--db", sqlite_url, "--port", str(port))
-    schedule = start_schedule(tmp_path, *args, **env)
-    try:
+    env = {**OWN_SERVER_ENV, "PREFECT_HOME": str(tmp_path / "prefect")}
+    args = (*own_server_config(tmp_path), "--port", str(port))
+    with schedule_process(tmp_path, *args, **env) as schedule:
         report = serving_report(schedule)
         assert report["local_server"] and report["ui_url"] == f"http://127.0.0.1:{port}"
         names = ("nightly-crawl/nightly", "nightly-crawl/nightly-weekly", "reprocess/on-demand")
         nightly, weekly, _ = read_deployments(report["api_url"], *names)
-    finally:
-        stderr = interrupt(schedule)
+        stderr = stop(schedule, signal.SIGINT)
+        assert schedule.returncode == 0, stderr
+        assert not kill_session(schedule.pid)  # its server went with it
     assert schedule_of(nightly) == ("0 2 * * *", "Asia/Shanghai")  # the defaults
     assert (schedule_of(weekly), weekly.parameters) == (
         ("0 5 * * 1", "Asia/Shanghai"),
         {"sites": ["weekly"]},
     )
     assert nightly.parameters == {"sites": ["demo"]}
-    assert schedule.returncode == 0, stderr
-    assert not healthy(report["api_url"])  # the server went with it
+    assert not healthy(report["api_url"])
     assert (tmp_path / "prefect" / "prefect.db").exists()
+
+
+def _loading(home: Path, schedule: subprocess.Popen[str]) -> None:
+    """Its signal handlers are in place and it goes on to load Prefect: nothing started yet.
+
+    (Before that, in the interpreter's first tenth of a second, the default handlers act.)
+    """
+    wait_for(lambda: catches(schedule.pid, signal.SIGTERM), "wenku schedule to start")
+
+
+def catches(pid: int, number: int) -> bool:
+    """Whether process `pid` has a handler for signal `number` (Linux: /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(mask, 16) >> (number - 1) & 1)
+
+
+def _starting_server(home: Path, schedule: subprocess.Popen[str]) -> None:
+    """The local server process exists (its log is open) but may not answer yet."""
+    wait_for(lambda: (home / "wenku-server.log").exists(), "the server to be started")
+
+
+def _serving(home: Path, schedule: subprocess.Popen[str]) -> None:
+    serving_report(schedule)
+
+
+@pytest.mark.parametrize(
+    "moment,number",
+    [
+        pytest.param(_loading, signal.SIGINT, id="loading-SIGINT"),
+        pytest.param(_loading, signal.SIGTERM, id="loading-SIGTERM"),
+        pytest.param(_starting_server, signal.SIGINT, id="server-starting-SIGINT"),
+        pytest.param(_starting_server, signal.SIGTERM, id="server-starting-SIGTERM"),
+        pytest.param(_serving, signal.SIGTERM, id="serving-SIGTERM"),  # SIGINT: the test above
+    ],
+)
+def test_schedule_stops_cleanly_on_a_signal_at_any_moment(
+    moment: Any, number: int, tmp_path: Path
+) -> None:
+    home = tmp_path / "prefect"
+    env = {**OWN_SERVER_ENV, "PREFECT_HOME": str(home)}
+    with schedule_process(tmp_path, *own_server_config(tmp_path), **env) as schedule:
+        moment(home, schedule)
+        stderr = stop(schedule, number)
+        assert schedule.returncode == 0, stderr
+        assert "Traceback" not in stderr and "wenku schedule: stopped" in stderr
+        assert not kill_session(schedule.pid)  # nothing left behind: no server, no runner
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 Prefect's temporary in-process server does not run the scheduler, so when no Prefect API is
 configured (env PREFECT_API_URL or the active Prefect profile) this starts a local Prefect
 server (SQLite, under PREFECT_HOME) in a child process, waits until it answers, serves, and
-stops it on Ctrl-C. Its log goes to PREFECT_HOME/wenku-server.log.
+stops it on SIGINT (Ctrl-C) or SIGTERM, whenever either comes: while Prefect loads, while
+the server starts, or while serving. Its log goes to PREFECT_HOME/wenku-server.log.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,11 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 from wenku.config import Settings
+from wenku.stopping import StopSignals
 
 DEFAULT_PORT = 4200
-STARTUP_SECONDS = 90.0
+# A first start migrates a new database: seconds on an idle machine, minutes on a busy one.
+STARTUP_SECONDS = 300.0
 STOP_SECONDS = 15.0
 
 
@@ -41,13 +44,29 @@ class PrefectApi:
 
 
 def run_schedule(settings: Settings, port: int, report: Callable[[dict[str, Any]], None]) -> None:
-    """Serve every deployment until interrupted; `report` hears where and what is served."""
+    """Serve every deployment until SIGINT or SIGTERM; `report` hears where and what is served.
+
+    Returns normally when stopped by either signal, whatever it had got to.
+    """
+    with StopSignals() as signals:
+        try:
+            _serve(settings, port, report, signals)
+        except KeyboardInterrupt:
+            return  # stopped by a signal; what was started has been stopped on the way
+        except SystemExit as done:  # Prefect's runner exits on SIGTERM while it starts
+            if done.code not in (None, 0):
+                raise
+
+
+def _serve(
+    settings: Settings, port: int, report: Callable[[dict[str, Any]], None], signals: StopSignals
+) -> None:
     from prefect import serve
 
     from flows.deployments import build_deployments
 
     deployments = build_deployments(settings)  # configuration mistakes stop us here
-    with prefect_api(port) as api:
+    with prefect_api(port, signals) as api:
         report(serving_report(api, deployments))
         serve(*deployments, print_starting_message=False)
 
@@ -87,7 +106,7 @@ def _describe(deployment: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def prefect_api(port: int) -> Iterator[PrefectApi]:
+def prefect_api(port: int, signals: StopSignals) -> Iterator[PrefectApi]:
     """The configured Prefect API, or a local server started (and stopped) here."""
     from prefect.settings import get_current_settings
 
@@ -95,28 +114,27 @@ def prefect_api(port: int) -> Iterator[PrefectApi]:
     if settings.api.url:
         yield PrefectApi(settings.api.url, settings.ui_url or settings.api.url, False)
         return
-    with local_server(port, Path(settings.home)) as api:
+    with local_server(port, Path(settings.home), signals) as api:
         yield api
 
 
 @contextmanager
-def local_server(port: int, home: Path) -> Iterator[PrefectApi]:
+def local_server(port: int, home: Path, signals: StopSignals) -> Iterator[PrefectApi]:
     """`prefect server start` on 127.0.0.1 (another free port when `port` is taken)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     port = port if port_is_free(port) else free_port()
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "wenku-server.log"
-    with open(log_path, "ab") as log:
-        server = _start_server(port, log)
-        try:
-            api_url = f"http://127.0.0.1:{port}/api"
-            wait_until_healthy(api_url, server, log_path)
-            os.environ["PREFECT_API_URL"] = api_url  # flow runs are child processes
-            with temporary_settings(updates={PREFECT_API_URL: api_url}):
-                yield PrefectApi(api_url, f"http://127.0.0.1:{port}", True)
-        finally:
-            stop_server(server)
+    with open(log_path, "ab") as log, ExitStack() as owned:
+        with signals.held():  # once started, it is stopped however we leave
+            server = _start_server(port, log)
+            owned.callback(_stop_held, server, signals)
+        api_url = f"http://127.0.0.1:{port}/api"
+        wait_until_healthy(api_url, server, log_path)
+        os.environ["PREFECT_API_URL"] = api_url  # flow runs are child processes
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield PrefectApi(api_url, f"http://127.0.0.1:{port}", True)
 
 
 def _start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
@@ -126,8 +144,15 @@ def _start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,  # the terminal's Ctrl-C reaches us; we stop it in order
+        # Its own process group: the terminal's Ctrl-C reaches us alone and we stop it in
+        # order. The same session: whoever ends our session ends it too.
+        process_group=0,
     )
+
+
+def _stop_held(server: subprocess.Popen[bytes], signals: StopSignals) -> None:
+    with signals.held():
+        stop_server(server)
 
 
 def wait_until_healthy(api_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
