@@ -23,6 +23,7 @@ test: venv
 bench: venv
 	$(PY) bench/crawl_speed.py
 	$(PY) bench/clean_speed.py
+	$(PY) bench/recrawl_speed.py
 
 quality: venv
 	$(PY) bench/quality.py
