@@ -4,11 +4,13 @@ Prefect's temporary in-process server does not run the scheduler, so when no Pre
 configured (env PREFECT_API_URL or the active Prefect profile) this starts a local Prefect
 server (SQLite, under PREFECT_HOME) in a child process, waits until it answers, serves, and
 stops it on SIGINT (Ctrl-C) or SIGTERM, whenever either comes: while Prefect loads, while
-the server starts, or while serving. Its log goes to PREFECT_HOME/wenku-server.log.
+the server starts, or while serving (wenku.stopping). Its log goes to
+PREFECT_HOME/wenku-server.log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -16,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 from wenku.config import Settings
-from wenku.stopping import StopSignals
+from wenku.stopping import Stopped, StopSignals
 
 DEFAULT_PORT = 4200
 # A first start migrates a new database: seconds on an idle machine, minutes on a busy one.
@@ -51,24 +53,42 @@ def run_schedule(settings: Settings, port: int, report: Callable[[dict[str, Any]
     with StopSignals() as signals:
         try:
             _serve(settings, port, report, signals)
-        except KeyboardInterrupt:
-            return  # stopped by a signal; what was started has been stopped on the way
-        except SystemExit as done:  # Prefect's runner exits on SIGTERM while it starts
-            if done.code not in (None, 0):
-                raise
+        except Stopped:
+            return  # what was started has been stopped on the way out
 
 
 def _serve(
     settings: Settings, port: int, report: Callable[[dict[str, Any]], None], signals: StopSignals
 ) -> None:
-    from prefect import serve
-
     from flows.deployments import build_deployments
 
     deployments = build_deployments(settings)  # configuration mistakes stop us here
+    signals.check()
     with prefect_api(port, signals) as api:
+        signals.check()
         report(serving_report(api, deployments))
-        serve(*deployments, print_starting_message=False)
+        serve_until_stopped(deployments, signals)
+
+
+def serve_until_stopped(deployments: list[Any], signals: StopSignals) -> None:
+    """What `prefect.serve` does, stopped by our signals: the runner stops gracefully."""
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=True)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    asyncio.run(_run_until_stopped(runner, signals))
+
+
+async def _run_until_stopped(runner: Any, signals: StopSignals) -> None:
+    running = asyncio.ensure_future(runner.start())
+    await asyncio.sleep(0)  # its first step puts its own SIGTERM handler in place: ours again
+    signals.install()
+    while not running.done():
+        if signals.requested is not None and runner.started:
+            await runner.astop()  # cancels its flow runs; start() then returns
+        await asyncio.wait({running}, timeout=0.2)
+    running.result()
 
 
 def serving_report(api: PrefectApi, deployments: list[Any]) -> dict[str, Any]:
@@ -126,15 +146,16 @@ def local_server(port: int, home: Path, signals: StopSignals) -> Iterator[Prefec
     port = port if port_is_free(port) else free_port()
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "wenku-server.log"
-    with open(log_path, "ab") as log, ExitStack() as owned:
-        with signals.held():  # once started, it is stopped however we leave
-            server = _start_server(port, log)
-            owned.callback(_stop_held, server, signals)
-        api_url = f"http://127.0.0.1:{port}/api"
-        wait_until_healthy(api_url, server, log_path)
-        os.environ["PREFECT_API_URL"] = api_url  # flow runs are child processes
-        with temporary_settings(updates={PREFECT_API_URL: api_url}):
-            yield PrefectApi(api_url, f"http://127.0.0.1:{port}", True)
+    with open(log_path, "ab") as log:
+        server = _start_server(port, log)
+        try:
+            api_url = f"http://127.0.0.1:{port}/api"
+            wait_until_healthy(api_url, server, log_path, signals)
+            os.environ["PREFECT_API_URL"] = api_url  # flow runs are child processes
+            with temporary_settings(updates={PREFECT_API_URL: api_url}):
+                yield PrefectApi(api_url, f"http://127.0.0.1:{port}", True)
+        finally:
+            stop_server(server)
 
 
 def _start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
@@ -150,14 +171,12 @@ def _start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
     )
 
 
-def _stop_held(server: subprocess.Popen[bytes], signals: StopSignals) -> None:
-    with signals.held():
-        stop_server(server)
-
-
-def wait_until_healthy(api_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
+def wait_until_healthy(
+    api_url: str, server: subprocess.Popen[bytes], log_path: Path, signals: StopSignals
+) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
+        signals.check()
         if server.poll() is not None:
             raise ServerError(f"Prefect server exited with {server.returncode}; see {log_path}")
         if healthy(api_url):

@@ -1,63 +1,51 @@
 """SIGINT and SIGTERM stop a long-running command at any moment, start-up included.
 
-Both raise KeyboardInterrupt in the main thread, so whatever was started is stopped on the
-way out (context managers, `finally`). While a child process is being started, or stopped,
-a signal is held and raised once that is done: a child is never left without an owner, and
-stopping it is never cut short. A service manager stops a service with SIGTERM; a terminal,
-with Ctrl-C (SIGINT).
+A handler only records that a stop was asked for; the command looks at it where stopping is
+safe (`check()` between start-up steps, a poll while it waits or serves) and unwinds from
+there, stopping what it started. Nothing is raised at an arbitrary point: an exception from
+a signal handler can land inside a library (pydantic serialising, a C extension importing)
+that wraps or swallows it. A service manager stops a service with SIGTERM; a terminal, with
+Ctrl-C (SIGINT).
 """
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+class Stopped(Exception):
+    """A stop was asked for (SIGINT or SIGTERM): unwind, stopping what was started."""
+
+
 class StopSignals:
-    """Install with `with StopSignals() as signals:`; `signals.held()` around critical steps."""
+    """`with StopSignals() as signals:` records SIGINT and SIGTERM until the block ends."""
 
     def __init__(self) -> None:
-        self._held = 0
-        self._pending: int | None = None
+        self.requested: int | None = None
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> StopSignals:
         self._previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
-        self._install()
+        self.install()
         return self
 
     def __exit__(self, *exc: object) -> None:
         for number, handler in self._previous.items():
             signal.signal(number, handler)
 
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        """No interruption inside; a signal that came meanwhile is raised on leaving.
-
-        Our handlers are installed again on entry: a library (Prefect's runner) may have
-        put its own in place meanwhile.
-        """
-        self._install()
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held and self._pending is not None:
-                self._pending = None
-                raise KeyboardInterrupt
-
-    def _install(self) -> None:
+    def install(self) -> None:
+        """Put our handlers (back) in place: a library may have installed its own."""
         for number in STOP_SIGNALS:
             signal.signal(number, self._on_signal)
 
+    def check(self) -> None:
+        """Raise Stopped when a stop was asked for."""
+        if self.requested is not None:
+            raise Stopped(signal.Signals(self.requested).name)
+
     def _on_signal(self, number: int, frame: FrameType | None) -> None:
-        if self._held:
-            self._pending = number
-            return
-        raise KeyboardInterrupt
+        self.requested = number
