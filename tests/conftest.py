@@ -7,6 +7,7 @@ each test gets a database of its own, dropped afterwards.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -99,22 +100,34 @@ class CliResult:
 
 
 def run_wenku(
-    *args: str, stdin: bytes | None = None, timeout: float = 240, cwd: Path = ROOT, **env: str
+    *args: str,
+    stdin: bytes | None = None,
+    timeout: float = WAIT_SECONDS,
+    cwd: Path = ROOT,
+    **env: str,
 ) -> CliResult:
-    """Run the real `wenku` command in a child process (a crawl needs a fresh reactor)."""
+    """Run the real `wenku` command in a child process (a crawl needs a fresh reactor).
+
+    It runs in a session of its own: whatever it started and left (an archive worker, a
+    demo site) is killed when it returns, and all of it if the test stops first.
+    """
     environment = {**os.environ, "WENKU_DB_URL": "", **env}
-    completed = subprocess.run(
+    child = subprocess.Popen(
         [sys.executable, "-m", "wenku", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=timeout,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=environment,
         cwd=cwd,
+        start_new_session=True,
     )
+    try:
+        stdout, stderr = child.communicate(stdin, timeout=timeout)
+    finally:
+        kill_session(child)
+        child.wait()
     return CliResult(
-        completed.returncode,
-        completed.stdout.decode("utf-8", "replace"),
-        completed.stderr.decode("utf-8", "replace"),
+        child.returncode, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
     )
 
 
@@ -129,22 +142,23 @@ def wait_for(probe: Callable[[], Any], what: str, seconds: float = WAIT_SECONDS)
     raise AssertionError(f"gave up waiting for {what} after {seconds:g} s")
 
 
-def kill_session(session_id: int) -> list[int]:
-    """SIGKILL every process left in a session (a child started with start_new_session=True
-    and whatever it started); returns their ids. Linux: reads /proc."""
+def kill_session(leader: subprocess.Popen[Any]) -> list[int]:
+    """SIGKILL what is left of the session of `leader` (a child started with
+    start_new_session=True): the leader while it runs, and whatever it started. Returns
+    their ids. Linux: reads /proc."""
+    ours = leader.poll() is None  # reaped, its id may be another process's by now
     killed = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # gone meanwhile
-        if int(fields[3]) == session_id:  # fields after the name: state, ppid, pgrp, session
-            pid = int(stat.parent.name)
-            try:
+        pid = int(stat.parent.name)
+        # fields after the name: state, ppid, pgrp, session
+        if int(fields[3]) == leader.pid and (ours or pid != leader.pid):
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
-            except ProcessLookupError:
-                pass
     return killed
 
 
@@ -175,4 +189,4 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield api_url
         finally:
             stop_server(server)  # SIGTERM to its group, SIGKILL if it lingers
-            kill_session(server.pid)
+            kill_session(server)

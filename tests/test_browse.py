@@ -19,7 +19,7 @@ import pytest
 
 from storage.engine import dispose_all
 from tests.analyst_archive import build
-from tests.conftest import ROOT, run_wenku
+from tests.conftest import ROOT, WAIT_SECONDS, kill_session, run_wenku
 
 
 def free_port() -> int:
@@ -28,12 +28,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def fetch(url: str, timeout: float = 20) -> str:
-    """GET `url`, waiting (up to `timeout` seconds) for the server to come up."""
-    deadline = time.monotonic() + timeout
+def fetch(url: str) -> str:
+    """GET `url`, waiting for the server to come up (Datasette takes a while on a busy machine)."""
+    deadline = time.monotonic() + WAIT_SECONDS
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=WAIT_SECONDS) as response:
                 return str(response.read().decode("utf-8"))
         except (urllib.error.URLError, ConnectionError):
             if time.monotonic() > deadline:
@@ -63,12 +63,16 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         env={**os.environ, "WENKU_DB_URL": ""},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         yield f"http://127.0.0.1:{port}", archive
     finally:
         server.terminate()
-        _, stderr = server.communicate(timeout=20)
+        try:
+            _, stderr = server.communicate(timeout=WAIT_SECONDS)
+        finally:
+            kill_session(server)
         assert b"Traceback" not in stderr, stderr.decode()
 
 

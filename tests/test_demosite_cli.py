@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from demosite import DemoSite
+from tests.conftest import WAIT_SECONDS
 
 
 def _status(url: str) -> int:
@@ -30,13 +31,18 @@ def test_cli_truth_prints_paths() -> None:
 def test_cli_serve_until_sigterm(tmp_path: Path) -> None:
     log = tmp_path / "requests.jsonl"
     command = [sys.executable, "-m", "demosite", "serve", "--pages", "12", "--log", str(log)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
         assert _status(url + "/robots.txt") == 200
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        assert process.wait(timeout=WAIT_SECONDS) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
     entry = json.loads(log.read_text().splitlines()[0])
     assert (entry["path"], entry["status"]) == ("/robots.txt", 200)
 

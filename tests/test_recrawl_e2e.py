@@ -7,10 +7,9 @@ expectation below is computed from the two nights' ground truth.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy import func, select, text
 from demosite import DemoServer, DemoSite
 from storage.engine import session_factory
 from storage.models import Document, DocumentLink, Page
-from tests.conftest import ROOT, run_wenku
+from tests.conftest import ROOT, WAIT_SECONDS, kill_session, run_wenku, wait_for
 from tests.test_crawl_e2e import captures_by_path, crawl, expected_hashes
 
 PAGES = 60
@@ -207,10 +206,35 @@ def test_reprocess_recleans_from_warc_alone(sqlite_url: str, tmp_path: Path) -> 
     assert current == set(truth["documents"])
 
 
+class Gate:
+    """Wraps a DemoServer's `respond`: the first `open_for` responses go out, later ones wait
+    until `release()`. A crawl then cannot finish before the test has stopped it, however
+    fast the machine is or however slowly the test itself gets to run."""
+
+    def __init__(self, respond: Any, open_for: int):
+        self.respond, self.open_for = respond, open_for
+        self.served = 0
+        self.lock = threading.Lock()
+        self.opened = threading.Event()
+
+    def __call__(self, path: str) -> Any:
+        with self.lock:
+            self.served += 1
+            held = self.served > self.open_for
+        if held:
+            self.opened.wait(WAIT_SECONDS)
+        return self.respond(path)
+
+    def release(self) -> None:
+        self.opened.set()
+
+
 def test_a_killed_crawl_resumes_without_refetching(sqlite_url: str, tmp_path: Path) -> None:
-    pages = 400  # large enough that the kill lands mid-crawl
+    pages = 400
     site = DemoSite.build(pages=pages, seed=7, night=1)
     with DemoServer(pages=pages, seed=7, night=1) as server:
+        gate = Gate(server.respond, open_for=120)
+        server.respond = gate  # type: ignore[method-assign]
         command = [
             sys.executable,
             "-m",
@@ -224,11 +248,18 @@ def test_a_killed_crawl_resumes_without_refetching(sqlite_url: str, tmp_path: Pa
             "--json",
         ]
         child = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
-        archived_before = wait_for_documents(sqlite_url, minimum=10)
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
+        try:
+            archived_before = wait_for_documents(sqlite_url, minimum=10)
+        finally:
+            kill_session(child)  # crawler and archive worker at once, as a power cut would
+            child.wait()
+            gate.release()
         archived = archived_urls(sqlite_url)
         mark = len(server.request_log)
         result = run_wenku(
@@ -244,24 +275,22 @@ def test_a_killed_crawl_resumes_without_refetching(sqlite_url: str, tmp_path: Pa
         assert result.code == 0, result.stderr[-2000:]
         refetched = {server.url + e.path for e in server.request_log[mark:]}
     assert archived_before >= 10
-    assert len(archived) < len(document_paths(site.truth())), "the crawl finished before the kill"
+    assert len(archived) < len(document_paths(site.truth())), "the kill landed mid-crawl"
     assert not archived & refetched
     wanted = {server.url + path for path in document_paths(site.truth())}
     assert archived_urls(sqlite_url) == wanted  # the resumed crawl finished the job
 
 
-def wait_for_documents(db_url: str, minimum: int, timeout: float = 60) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_documents(db_url: str, minimum: int) -> int:
+    def archived() -> int | None:
         try:
             with session_factory(db_url)() as session:
                 count = session.scalar(select(func.count()).select_from(Document)) or 0
         except Exception:  # the archive is still being created
-            count = 0
-        if count >= minimum:
-            return count
-        time.sleep(0.05)
-    raise AssertionError("the crawl archived nothing in time")
+            return None
+        return count if count >= minimum else None
+
+    return int(wait_for(archived, f"{minimum} documents archived"))
 
 
 def archived_urls(db_url: str) -> set[str]:

@@ -53,7 +53,7 @@ def schedule_process(cwd: Path, *args: str, **env: str) -> Iterator[subprocess.P
         if process.poll() is None:
             process.kill()
         process.communicate()
-        kill_session(process.pid)  # its Prefect server, if it left one
+        kill_session(process)  # its Prefect server, if it left one
 
 
 def serving_report(schedule: subprocess.Popen[str]) -> dict[str, Any]:
@@ -172,7 +172,7 @@ def test_schedule_starts_its_own_prefect_server_and_stops_it_on_ctrl_c(tmp_path:
         nightly, weekly, _ = read_deployments(report["api_url"], *names)
         stderr = stop(schedule, signal.SIGINT)
         assert schedule.returncode == 0, stderr
-        assert not kill_session(schedule.pid)  # its server went with it
+        assert not kill_session(schedule)  # its server went with it
     assert schedule_of(nightly) == ("0 2 * * *", "Asia/Shanghai")  # the defaults
     assert (schedule_of(weekly), weekly.parameters) == (
         ("0 5 * * 1", "Asia/Shanghai"),
@@ -227,7 +227,7 @@ def test_schedule_stops_cleanly_on_a_signal_at_any_moment(
         stderr = stop(schedule, number)
         assert schedule.returncode == 0, stderr
         assert "Traceback" not in stderr and "wenku schedule: stopped" in stderr
-        assert not kill_session(schedule.pid)  # nothing left behind: no server, no runner
+        assert not kill_session(schedule)  # nothing left behind: no server, no runner
 
 
 @pytest.mark.parametrize(
