@@ -2,14 +2,18 @@
 
 Memory stays flat however large the archive: documents are read `CHUNK` at a time (keyset
 pagination on `id`), each chunk with its pages and links, and written out before the next
-is read. The archive is opened read-only.
+is read. The archive is opened read-only. `--out` is written to a temporary file beside
+it, renamed over it only once complete: a full disk or a crash leaves the old file whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import sys
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -75,13 +79,25 @@ def export_documents(
         )
     with read_only_session(db_url) as session:
         rows = iter_export_rows(session, filters or Filters())
-        if fmt == "parquet":
-            assert out is not None
-            return write_parquet(rows, out)
         if out is None:
             return write_text(rows, fmt, sys.stdout)
-        with open(out, "w", encoding="utf-8", newline="") as handle:
-            return write_text(rows, fmt, handle)
+        with replaced_on_success(out) as partial:
+            if fmt == "parquet":
+                return write_parquet(rows, partial)
+            with open(partial, "w", encoding="utf-8", newline="") as handle:
+                return write_text(rows, fmt, handle)
+
+
+@contextlib.contextmanager
+def replaced_on_success(out: Path) -> Iterator[Path]:
+    """A new file beside `out` to write; renamed to `out` when the block succeeds, removed
+    when it fails (the rename is atomic on one file system: `out` is old or new, never cut)."""
+    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        yield partial
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def iter_export_rows(session: Session, filters: Filters | None = None) -> Iterator[dict[str, Any]]:

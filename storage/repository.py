@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.provenance import Discovered
 from storage.models import Capture, CrawlRun, Document, Page
+from storage.runs import close_stale_runs, process_owner
 
 RUN_KINDS = ("nightly", "recrawl", "manual", "reprocess", "demo")
 
@@ -51,7 +52,9 @@ def remember_links(session: Session, found: list[Discovered]) -> None:
 def start_run(session: Session, kind: str, flow_run_id: str | None = None) -> CrawlRun:
     if kind not in RUN_KINDS:
         raise ValueError(f"unknown crawl run kind {kind!r}; one of {', '.join(RUN_KINDS)}")
+    close_stale_runs(session, utcnow())  # runs of killed crawls on this host: failed
     run = CrawlRun(kind=kind, started_at=utcnow(), status="running", flow_run_id=flow_run_id)
+    run.stats = process_owner()
     session.add(run)
     session.flush()
     return run

@@ -28,6 +28,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=WAIT_SECONDS) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
 def fetch(url: str) -> str:
     """GET `url`, waiting for the server to come up (Datasette takes a while on a busy machine)."""
     deadline = time.monotonic() + WAIT_SECONDS
@@ -48,6 +56,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     build(f"sqlite:///{archive}")
     dispose_all()  # the last connection closes: the WAL is checkpointed into the file
     port = free_port()
+    output = (tmp_path / "browse.out").open("w+b")  # Datasette prints tracebacks on stdout
     server = subprocess.Popen(
         [
             sys.executable,
@@ -61,7 +70,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         ],
         cwd=ROOT,
         env={**os.environ, "WENKU_DB_URL": ""},
-        stdout=subprocess.DEVNULL,
+        stdout=output,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
@@ -73,7 +82,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             _, stderr = server.communicate(timeout=WAIT_SECONDS)
         finally:
             kill_session(server)
-        assert b"Traceback" not in stderr, stderr.decode()
+        output.seek(0)
+        printed = output.read() + stderr
+        output.close()
+        assert b"Traceback" not in printed, printed.decode()
 
 
 def test_serves_a_page_listing_the_tables_and_searches(served: tuple[str, Path]) -> None:
@@ -87,6 +99,33 @@ def test_serves_a_page_listing_the_tables_and_searches(served: tuple[str, Path])
     )
     assert [row["title"] for row in found] == ["政府自身建设"]
     assert hashlib.sha256(archive.read_bytes()).hexdigest() == before
+
+
+BAD_REQUESTS = [
+    "/archive/documents?_sort=nope",
+    "/archive/documents?_sort_desc=nope",
+    "/archive/documents?_sort=id&_sort_desc=id",
+    "/archive/documents?_sort=rowid",
+    "/archive/latest_documents?_sort=nope",
+    "/archive/documents?_timelimit=abc",
+    "/archive/documents?_size=abc",
+    "/archive/documents.json?_sort=nope",
+    "/archive/no_such_table",
+    "/no_such_database/documents",
+    "/archive/documents/999999",
+]
+
+
+def test_bad_paths_and_sorts_answer_4xx_without_a_traceback(served: tuple[str, Path]) -> None:
+    base, _ = served
+    fetch(f"{base}/archive")  # up
+    statuses = {path: status_of(base + path) for path in BAD_REQUESTS}
+    assert all(400 <= status < 500 for status in statuses.values()), statuses
+    bad_sort = urllib.request.Request(f"{base}/archive/documents.json?_sort=nope")
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(bad_sort, timeout=30)
+    assert json.loads(answer.value.read())["error"] == "Cannot sort table by nope"
+    # the fixture then checks that the server printed no traceback
 
 
 @pytest.mark.parametrize(

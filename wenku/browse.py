@@ -3,6 +3,9 @@
 Datasette opens a database file with `mode=ro` for every query it runs, and wenku installs
 no plugin that writes; the search box on `documents` uses the FTS5 index `documents_fts`
 (3 characters or more: `wenku search` also finds shorter words).
+
+A bad address or parameter (`?_sort=nope`) answers 400 or 404 with one line
+(`wenku.browse_errors`), not Datasette's 500 and traceback.
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ def serve(path: Path, host: str, port: int) -> None:
 
 def make_datasette(path: Path) -> Any:
     from datasette.app import Datasette
+
+    from wenku.browse_errors import install_error_pages
+
+    install_error_pages()
 
     name = path.stem
     metadata = {**METADATA, "databases": {name: METADATA["databases"]["*"]}}

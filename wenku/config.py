@@ -7,6 +7,7 @@ Site profiles and schedules come from a TOML file (`--config`, env WENKU_CONFIG,
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,9 +103,16 @@ _PROFILE_KEYS = {
     "max_pages",
     "schedule",
 }
+# A site's name becomes a path component (the flows' state/jobs/SITE) and part of a Prefect
+# deployment name: letters, digits, `_`, `-` and `.`, never `/` or a leading dot (`..`).
+_SITE_NAME = re.compile(r"\w[\w.-]*")
 
 
 def _profile(name: str, spec: dict[str, Any]) -> SiteProfile:
+    if not _SITE_NAME.fullmatch(name):
+        raise ConfigError(
+            f"site name {name!r}: use letters, digits, '_', '-' and '.' (not first), no '/'"
+        )
     unknown = set(spec) - _PROFILE_KEYS - {"start_urls", "allowed_domains"}
     if unknown:
         raise ConfigError(f"site {name!r}: unknown keys {', '.join(sorted(unknown))}")
