@@ -24,9 +24,14 @@ def crawl_profile(
     return profile.with_limits(max_pages)
 
 
-def clean_file(raw: bytes, url: str, encoding: str | None = None) -> PageRecord:
-    """Decode, extract and clean one saved page; `encoding` overrides every declaration."""
-    from pipeline import process_page
+def clean_file(raw: bytes, url: str, encoding: str | None = None) -> tuple[PageRecord, str | None]:
+    """Decode, extract and clean one saved page; `encoding` overrides every declaration.
+
+    Also returns why the HTML parser gave up part-way, if it did (the record is then
+    missing what came after)."""
+    from pipeline import decode, process_page
+    from wenku.clean_input import parser_limit
 
     headers = {"content-type": f"text/html; charset={encoding}"} if encoding else {}
-    return process_page(RawPage(url=url, body=raw, headers=headers))
+    page = RawPage(url=url, body=raw, headers=headers)
+    return process_page(page), parser_limit(decode(page).text)

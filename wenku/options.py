@@ -101,6 +101,10 @@ class AnalystMistake(click.ClickException):
         click.echo(f"wenku: error: {self.message}", err=True)
 
 
+class InputMistake(AnalystMistake):
+    """Input a command cannot read (not an HTML page, an unknown charset): exit 2, one line."""
+
+
 @contextlib.contextmanager
 def analyst_errors() -> Iterator[None]:
     from storage.query import AnalystError
