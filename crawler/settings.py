@@ -32,6 +32,7 @@ BASE: dict[str, Any] = {
     "LOG_INSTALL_ROOT_HANDLER": True,
     "HTTPERROR_ALLOW_ALL": True,  # every response becomes a capture, errors included
     "REDIRECT_ENABLED": False,  # the spider records each redirect, then follows it
+    "METAREFRESH_ENABLED": False,  # and each page with a meta refresh, then follows it
     "RETRY_TIMES": 2,
     "RETRY_HTTP_CODES": [],  # the spider retries 5xx itself, after recording the response
     # …with get_retry_request, whose retry carries the count in meta["retry_times"] on
@@ -47,6 +48,8 @@ BASE: dict[str, Any] = {
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
         "crawler.middlewares.RobotsTxtMiddleware": 100,
         "crawler.middlewares.ConditionalGetMiddleware": 560,
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+        "crawler.middlewares.CompressionMiddleware": 590,  # a gzip bomb is a failed capture
     },
     "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
     "EXTENSIONS": {"crawler.progress.ProgressExtension": 500},

@@ -13,9 +13,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.link import Link
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
 
 from crawler.articles import ARTICLE, PART_PRIORITY, ArticleChain
+from crawler.middlewares import BODY_REFUSED
 from crawler.profiles import SiteProfile, profile_for_urls
 from pipeline.pagination import Pager, find_pager
 from pipeline.provenance import Discovered, Fetch
@@ -79,7 +81,11 @@ class LibrarySpider(Spider):
     def parse(self, response: Response) -> Iterator[Fetch | Discovered | Request]:
         fetch = fetch_from_response(response, self.profile.name)
         fetch.detail = self.profile.may_be_document(response.url)
+        fetch.error = response.meta.get(BODY_REFUSED)  # a gzip bomb: fetched, not kept
         chain: ArticleChain | None = response.meta.get(ARTICLE)
+        if fetch.error:  # no body to read links from
+            yield from self._failed_part(chain, fetch, ended=True)
+            return
         if response.status in RETRY_STATUSES and response.request is not None:  # tried again
             retry = get_retry_request(
                 response.request, spider=self, reason=f"HTTP {response.status}"
@@ -103,6 +109,7 @@ class LibrarySpider(Spider):
                 yield from self._discovered(link.url)
             if link.url not in skipped and self._wanted(link.url):
                 yield self._request(link.url)
+        yield from self._follow_refresh(response)
 
     def failed(self, failure: Failure) -> Iterator[Fetch]:
         if failure.check(IgnoreRequest):  # robots.txt or an offsite filter: nothing was fetched
@@ -197,6 +204,16 @@ class LibrarySpider(Spider):
             url = response.urljoin(location.decode("latin-1"))
             if self._wanted(url):
                 yield self._request(url)
+
+    def _follow_refresh(self, response: Response) -> Iterator[Request]:
+        """A browser follows `<meta http-equiv=refresh>` to its URL; so does the crawl, once
+        the page itself is a capture (METAREFRESH_MAXDELAY: a longer one only reloads)."""
+        if not (200 <= response.status < 300 and isinstance(response, TextResponse)):
+            return
+        delay, url = get_meta_refresh(response, ignore_tags=("noscript",))
+        max_delay = self.settings.getfloat("METAREFRESH_MAXDELAY", 100)
+        if url and delay is not None and delay < max_delay and self._wanted(url):
+            yield self._request(url)
 
     def _discovered(self, url: str) -> Iterator[Discovered]:
         """Every in-scope link the crawl will request is remembered as frontier, whatever
