@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, NullPool, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,10 +81,20 @@ def alembic_config(url: str) -> Config:
 HEAD_REVISION = "0005"  # the newest migration; tests/test_archive.py keeps this true
 
 
+# pg_advisory_lock's key for "this database's schema is being migrated" (any fixed bigint).
+MIGRATION_LOCK_KEY = 0x77656E6B75  # "wenku"
+
+
 def ensure_current(url: str) -> None:
-    """Migrate the archive unless it is at HEAD_REVISION already (one SELECT, no Alembic)."""
-    if _current_revision(url) != HEAD_REVISION:
-        upgrade(url)
+    """Migrate the archive unless it is at HEAD_REVISION already (one SELECT, no Alembic).
+
+    Two first crawls of a fresh archive must not both create it: the migration, and the
+    revision check before it, run under `migration_lock`."""
+    if _current_revision(url) == HEAD_REVISION:
+        return
+    with migration_lock(url):
+        if _current_revision(url) != HEAD_REVISION:  # another process may have just done it
+            _alembic_upgrade(url, "head")
 
 
 def _current_revision(url: str) -> str | None:
@@ -93,7 +106,46 @@ def _current_revision(url: str) -> str | None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Create or migrate the archive at `url` to `revision`."""
+    """Create or migrate the archive at `url` to `revision`, one process at a time."""
+    with migration_lock(url):
+        _alembic_upgrade(url, revision)
+
+
+def _alembic_upgrade(url: str, revision: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Held while one process migrates the archive; others wait. PostgreSQL: a session
+    advisory lock (released by the server if the process dies). SQLite: an exclusive
+    flock on a file beside the archive (not on the archive: SQLite's own POSIX locks on it
+    would go when another descriptor of it closed)."""
+    if not is_sqlite(url):
+        with _advisory_lock(url):
+            yield
+        return
+    database = make_url(url).database or ""
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+@contextmanager
+def _advisory_lock(url: str) -> Iterator[None]:
+    engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            key = {"key": MIGRATION_LOCK_KEY}
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+    finally:
+        engine.dispose()
