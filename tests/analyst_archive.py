@@ -9,13 +9,14 @@ Bodies are written here in the archive's normal form (docs/conventions.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import NullPool, create_engine, make_url, select, update
 from sqlalchemy.orm import Session
 
 from pipeline import content_hash, normalise_text
@@ -24,7 +25,7 @@ from pipeline.types import CleanDocument, PageRecord, Repairs
 from storage.archive import archive_batch, insert_ignoring_conflicts
 from storage.engine import session_factory, upgrade
 from storage.models import CrawlRun, Document, DocumentLink
-from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, fresh_postgres_database
+from tests.conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES, fresh_postgres_database
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -128,6 +129,10 @@ AUTHORS = {"speech": "张建国", "digital": "县大数据中心课题组"}
 class Sample:
     url: str
     hashes: dict[str, str] = field(default_factory=dict)  # text key → content_hash
+    reader_url: str = ""  # the documented read-only role's URL (SQLite: `url` itself)
+
+    def __post_init__(self) -> None:
+        self.reader_url = self.reader_url or self.url
 
 
 def document(key: str) -> CleanDocument:
@@ -183,7 +188,39 @@ def sample_archive(backend: str, tmp_path_factory: pytest.TempPathFactory) -> It
     if not POSTGRES_URL:
         pytest.skip(SKIP_POSTGRES)
     with fresh_postgres_database(POSTGRES_URL) as url:
-        yield build(url)
+        sample = build(url)
+        with reader_role(url) as sample.reader_url:
+            yield sample
+
+
+def reader_role_sql() -> str:
+    """The statements docs/analysts.md gives to create the analysts' read-only role."""
+    doc = (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```sql\n(.*?)^```", doc, flags=re.M | re.S)
+    return next(block for block in blocks if "CREATE ROLE wenku_reader" in block)
+
+
+@contextmanager
+def reader_role(url: str) -> Iterator[str]:
+    """The documented wenku_reader role, created on the PostgreSQL archive at `url` (one
+    of its own: roles are the whole server's); yields its URL, drops it afterwards."""
+    admin, database = make_url(url), make_url(url).database or ""
+    name = f"wenku_reader_{database}"
+    sql = reader_role_sql().replace("wenku_reader", name)
+    sql = sql.replace("DATABASE wenku ", f'DATABASE "{database}" ')
+    sql = sql.replace("FOR ROLE wenku ", f'FOR ROLE "{admin.username}" ')
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(sql)
+        yield admin.set(username=name, password="change me").render_as_string(False)
+    finally:
+        from storage.engine import dispose_all
+
+        dispose_all()
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP OWNED BY "{name}"; DROP ROLE "{name}"')
+        engine.dispose()
 
 
 def _fetches(run: int, at: datetime) -> list[Cleaned]:

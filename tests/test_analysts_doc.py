@@ -164,6 +164,6 @@ CHECKS: dict[str, Callable[[Rows, Sample], None]] = {
 @pytest.mark.parametrize("title", list(CHECKS))
 def test_the_worked_query_runs_and_answers(sample: Sample, title: str) -> None:
     backend = "sqlite" if is_sqlite(sample.url) else "postgresql"
-    with run_sql(sample.url, worked_queries()[title][backend]) as result:
+    with run_sql(sample.reader_url, worked_queries()[title][backend]) as result:
         rows = list(result.rows)
     CHECKS[title](rows, sample)

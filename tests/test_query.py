@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,17 @@ from sqlalchemy.exc import DBAPIError
 from storage.engine import is_sqlite, session_factory
 from storage.models import Base
 from storage.query import AnalystError, WriteRefused, read_only_session, run_sql
-from tests.analyst_archive import BACKENDS, GW, Sample, build, sample_archive
+from tests.analyst_archive import BACKENDS, GW, Sample, build, reader_role, sample_archive
 from tests.conftest import CliResult, run_wenku
 from wenku import present
 from wenku.cli import main
 from wenku.present import TABLE_ROWS, write_result
 
 COUNT_SQL = "SELECT COUNT(*) AS n FROM documents"
+# A shell command run by the server, as a superuser could (issue 11, item 3).
+DO_COPY_TO_PROGRAM = (
+    "DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ' || quote_literal('touch {tmp}/ran'); END $$"
+)
 MANY_ROWS = (
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) SELECT i FROM n"
 )
@@ -60,9 +65,19 @@ def wenku_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> CliResul
     return CliResult(code, captured.out, captured.err)
 
 
-def rows_of(url: str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    with run_sql(url, sql) as result:
+def rows_of(url: str, sql: str, **options: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    with run_sql(url, sql, **options) as result:
         return result.columns, list(result.rows)
+
+
+@contextmanager
+def reader_url_of(url: str) -> Iterator[str]:
+    """The documented read-only role's URL on a PostgreSQL archive; SQLite's URL as it is."""
+    if is_sqlite(url):
+        yield url
+        return
+    with reader_role(url) as reader:
+        yield reader
 
 
 @pytest.mark.parametrize(
@@ -79,15 +94,16 @@ def test_the_command_refuses_writes_and_the_archive_is_unchanged(
 ) -> None:
     build(db_url)
     before = snapshot(db_url)
-    result = run_wenku("query", sql.format(tmp=tmp_path), "--db", db_url)
+    with reader_url_of(db_url) as reader:
+        result = run_wenku("query", sql.format(tmp=tmp_path), "--db", reader)
     assert result.code == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
-    if is_sqlite(db_url) or not sql.startswith("ATTACH"):  # PostgreSQL has no ATTACH at all
-        assert "wenku query is read-only" in result.stderr
+    assert "wenku query is read-only" in result.stderr
     assert not (tmp_path / "other.db").exists()
     assert snapshot(db_url) == before
 
 
+# What the database itself answers, the allow-list left out (statement_check=False).
 @pytest.mark.parametrize(
     "sql,on_sqlite,on_postgresql",
     [
@@ -96,28 +112,54 @@ def test_the_command_refuses_writes_and_the_archive_is_unchanged(
         ("CREATE TABLE notes (a INTEGER)", "read-only", "read-only"),
         ("CREATE TEMP TABLE notes (a INTEGER)", "read-only", "read-only"),
         ("SELECT 1; DELETE FROM pages", "one statement", "one statement"),
-        ("COPY (SELECT 1) TO '{tmp}/copied.csv'", "read-only", "read-only"),
-        ("/* a comment */ COPY documents TO STDOUT", "read-only", "read-only"),
+        ("COPY (SELECT 1) TO '{tmp}/copied.csv'", "SQL error", "SQL error"),
         ("PRAGMA query_only = 0", "read-only", "SQL error"),  # PostgreSQL has no PRAGMA
         ("VACUUM INTO '{tmp}/copy.db'", "read-only", "SQL error"),
         ("PRAGMA user_version = 7", "read-only", "SQL error"),
+        ("EXPLAIN ANALYZE DELETE FROM pages", "SQL error", "read-only"),
+        (
+            "WITH gone AS (DELETE FROM pages RETURNING id) SELECT count(*) FROM gone",
+            "SQL error",
+            "SQL error",
+        ),
     ],
 )
-def test_every_kind_of_write_is_refused(
+def test_the_database_itself_refuses_every_kind_of_write(
     sample: Sample, tmp_path: Path, sql: str, on_sqlite: str, on_postgresql: str
 ) -> None:
-    db_url = sample.url
-    before = snapshot(db_url)
+    before = snapshot(sample.url)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     with pytest.raises(AnalystError) as refused:
-        rows_of(db_url, sql.format(tmp=elsewhere))
-    expected = on_sqlite if is_sqlite(db_url) else on_postgresql
+        rows_of(sample.reader_url, sql.format(tmp=elsewhere), statement_check=False)
+    expected = on_sqlite if is_sqlite(sample.url) else on_postgresql
     assert expected in str(refused.value)
     assert isinstance(refused.value, WriteRefused) == (expected == "read-only")
     assert list(elsewhere.iterdir()) == []
-    assert snapshot(db_url) == before
-    assert rows_of(db_url, COUNT_SQL)[1] == [(10,)]
+    assert snapshot(sample.url) == before
+    assert rows_of(sample.reader_url, COUNT_SQL)[1] == [(10,)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE documents SET title = 'x'",
+        "DELETE FROM pages",
+        "CREATE TEMP TABLE notes (a INTEGER)",
+        "COPY (SELECT 1) TO '{tmp}/copied.csv'",
+        "/* a comment */ COPY documents TO STDOUT",
+        DO_COPY_TO_PROGRAM,
+        "VACUUM INTO '{tmp}/copy.db'",
+        "ATTACH DATABASE '{tmp}/other.db' AS other",
+        "CALL anything()",
+    ],
+)
+def test_the_allow_list_lets_only_queries_through(sample: Sample, tmp_path: Path, sql: str) -> None:
+    before = snapshot(sample.url)
+    with pytest.raises(WriteRefused, match="wenku query is read-only: it runs queries only"):
+        rows_of(sample.reader_url, sql.format(tmp=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    assert snapshot(sample.url) == before
 
 
 def test_reading_pragmas_and_the_fts_index_are_allowed(sqlite_url: str) -> None:
@@ -136,13 +178,12 @@ def test_reading_pragmas_and_the_fts_index_are_allowed(sqlite_url: str) -> None:
 def test_output_formats(
     sample: Sample, fmt: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db_url = sample.url
     monkeypatch.setattr(present.console, "width", 200)
     sql = (
         "SELECT url, site, gone_at, fetch_count FROM pages "
         f"WHERE url IN ('{GW}1001.html', '{GW}1006.html') ORDER BY url"
     )
-    result = wenku_in_process(capsys, "query", sql, "--db", db_url, "--format", fmt)
+    result = wenku_in_process(capsys, "query", sql, "--db", sample.reader_url, "--format", fmt)
     assert result.code == 0, result.stderr
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -174,7 +215,7 @@ def test_json_flag_stdin_and_no_rows(sqlite_url: str) -> None:
 def test_a_table_shows_the_first_rows_and_csv_streams_all(
     sample: Sample, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db_url = sample.url
+    db_url = sample.reader_url
     with run_sql(db_url, MANY_ROWS) as result:
         assert write_result(result, "table", io.StringIO()) == 1500
     shown = capsys.readouterr()
@@ -189,14 +230,14 @@ def test_a_table_shows_the_first_rows_and_csv_streams_all(
     "sql,message",
     [
         ("SELECT * FROM no_such_table", "SQL error"),
-        ("SELEKT 1", "SQL error"),
+        ("SELEKT 1", "runs queries only"),
         ("   ", "needs an SQL statement"),
     ],
 )
 def test_sql_mistakes_exit_2_with_one_line(
     sample: Sample, sql: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = wenku_in_process(capsys, "query", sql, "--db", sample.url)
+    result = wenku_in_process(capsys, "query", sql, "--db", sample.reader_url)
     assert result.code == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

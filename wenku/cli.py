@@ -306,15 +306,27 @@ def search(
     show_default=True,
     help="A table shows the first 1000 rows; csv, json and jsonl stream them all.",
 )
-def query(settings: Settings, as_json: bool, sql: str, fmt: str) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    envvar="WENKU_QUERY_TIMEOUT",
+    metavar="SECONDS",
+    help="Stop the statement after this long, rows read included (0: no limit; "
+    "env WENKU_QUERY_TIMEOUT).",
+)
+def query(settings: Settings, as_json: bool, sql: str, fmt: str, timeout: float) -> None:
     """Run one read-only SQL statement (SQL, or - for stdin) against the archive."""
     from storage.query import run_sql
+    from storage.query_limits import bound_sqlite_memory
     from wenku.present import write_result
 
-    with (
-        analyst_errors(),
-        run_sql(settings.db_url, sys.stdin.read() if sql == "-" else sql) as rows,
-    ):
+    bound_sqlite_memory()  # this process runs the one statement, then ends
+    statement = sys.stdin.read() if sql == "-" else sql
+    with analyst_errors(), run_sql(settings.db_url, statement, timeout) as rows:
+        for warning in rows.warnings:
+            click.echo(f"wenku: warning: {warning}", err=True)
         write_result(rows, "json" if as_json else fmt, sys.stdout)
 
 
