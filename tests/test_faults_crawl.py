@@ -118,17 +118,20 @@ def every_answer_is_a_capture(server: HostileServer, found: dict[str, list[Any]]
 def test_a_gzip_bomb_is_a_failed_capture_counted_in_the_summary(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    home = '<a href="/bomb.html">bomb</a> <a href="/doc/1.html">one</a>'
+    home = '<a href="/bomb.html">bomb</a> <a href="/huge.html">huge</a> <a href="/doc/1.html">1</a>'
     routes = {"/": page(home), "/bomb.html": gzip_bomb(40 * 2**20), "/doc/1.html": page(ARTICLE)}
+    routes["/huge.html"] = page(b" " * (33 * 2**20))  # past DOWNLOAD_MAXSIZE as it is
     with HostileServer(routes) as server:
         summary = crawl_json(server, sqlite_url, tmp_path / "warc")
         found = captures(sqlite_url, server.url)
         every_answer_is_a_capture(server, found)
     assert summary["status"] == "finished"
-    assert summary["fetched"] == 3 and summary["outcomes"]["failed"] == 1
+    assert summary["fetched"] == 4 and summary["outcomes"]["failed"] == 2
     [(status, outcome, error)] = found["/bomb.html"]
     assert (status, outcome) == (200, "failed")
     assert "exceeded DOWNLOAD_MAXSIZE" in error and "during decompression" in error
+    [(status, outcome, error)] = found["/huge.html"]  # cancelled as its headers came in
+    assert (status, outcome) == (None, "failed") and "larger than download max size" in error
     assert found["/doc/1.html"] == [(200, "new", None)]
 
 
