@@ -38,7 +38,7 @@ from storage.query_limits import (
 )
 
 READ_ONLY = "wenku query is read-only"
-FETCH = 200
+FETCH = 100  # rows a round trip: few enough that wide rows stay small in memory
 QUERIES = {
     "sqlite": ("SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA"),
     "postgresql": ("SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW"),
@@ -220,6 +220,7 @@ def _guard_postgresql(connection: Any, timeout: float) -> list[str]:
 def _fetch(cursor: Any, stopper: Stopper) -> Iterator[tuple[Any, ...]]:
     while rows := cursor.fetchmany(FETCH):
         yield from (tuple(row) for row in rows)
+        del rows  # let one batch go before the next comes in
         if stopper.overdue():  # each FETCH has the timeout; the whole statement too
             raise stopper.timed_out()
 
