@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,15 @@ ARTICLE = "<html><head><title>通知</title></head><body><p>" + "正文。" * 50
 
 
 def scrapy_crawl(
-    server: HostileServer, db_url: str, warc: Path, **settings: str
+    server: HostileServer, db_url: str, warc: Path, start: str = "", **settings: str
 ) -> subprocess.CompletedProcess[str]:
-    """`scrapy crawl library` (wenku's components; settings given with -s) into `db_url`."""
+    """`scrapy crawl library` (wenku's components; settings given with -s) into `db_url`,
+    from `start` (comma-separated URLs; default the server's home page)."""
     flags = [
         arg for name, value in {**FAST, **settings}.items() for arg in ("-s", f"{name}={value}")
     ]
-    command = [sys.executable, "-m", "scrapy", "crawl", "library", "-a", f"url={server.url}/"]
+    url = start or f"{server.url}/"
+    command = [sys.executable, "-m", "scrapy", "crawl", "library", "-a", f"url={url}"]
     env = {**os.environ, "WENKU_DB_URL": db_url, "WENKU_WARC_DIR": str(warc)}
     return subprocess.run(
         [*command, *flags], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
@@ -157,3 +160,36 @@ def test_a_page_with_a_meta_refresh_is_a_capture_and_its_target_is_followed(
     assert status == 200 and error is None
     assert found["/new/1.html"] == [(200, "new", None)]
     assert summary["fetched"] == 4
+
+
+def test_a_host_refused_for_its_robots_txt_is_asked_again_later(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """With no retries and no wait, the next request to the host asks for robots.txt again."""
+
+    def robots(seen: int) -> Reply:
+        return Reply(503 if seen == 0 else 200, b"User-agent: *\nAllow: /\n")
+
+    with HostileServer({"/robots.txt": robots}) as other:
+        other.routes["/b1.html"] = other.routes["/b2.html"] = page(ARTICLE)
+
+        def after_other_robots(_: int) -> Reply:  # link to b2 once b1's robots.txt failed
+            deadline = time.monotonic() + 120
+            while other.requests_for("/robots.txt") == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return Reply(200, f'<a href="{other.url}/b2.html">b2</a>'.encode())
+
+        routes = {"/": page('<a href="/a2.html">a2</a>'), "/a2.html": after_other_robots}
+        with HostileServer(routes) as server:
+            done = scrapy_crawl(
+                server,
+                sqlite_url,
+                tmp_path,
+                start=f"{server.url}/,{other.url}/b1.html",
+                WENKU_ROBOTSTXT_RETRIES="0",
+                WENKU_ROBOTSTXT_RETRY_AFTER="0",
+            )
+            asked = list(other.log)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert asked == ["/robots.txt", "/robots.txt", "/b2.html"]  # b1 refused, b2 fetched
+    assert "'wenku/robotstxt_unavailable': 1" in done.stderr
