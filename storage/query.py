@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +39,9 @@ from storage.query_limits import (
 )
 
 READ_ONLY = "wenku query is read-only"
-FETCH = 100  # rows a round trip: few enough that wide rows stay small in memory
+FETCH = 1000  # rows a round trip at most
+_FIRST_FETCH = 20  # rows of the first round trip, before their width is known
+_BATCH_BYTES = 8 * 2**20  # about this much a round trip, however wide the rows
 QUERIES = {
     "sqlite": ("SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA"),
     "postgresql": ("SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW"),
@@ -218,11 +221,20 @@ def _guard_postgresql(connection: Any, timeout: float) -> list[str]:
 
 
 def _fetch(cursor: Any, stopper: Stopper) -> Iterator[tuple[Any, ...]]:
-    while rows := cursor.fetchmany(FETCH):
+    """Rows in batches of about _BATCH_BYTES, each let go before the next comes in."""
+    size = _FIRST_FETCH
+    while rows := cursor.fetchmany(size):
+        size = _batch_size(rows)
         yield from (tuple(row) for row in rows)
-        del rows  # let one batch go before the next comes in
+        del rows
         if stopper.overdue():  # each FETCH has the timeout; the whole statement too
             raise stopper.timed_out()
+
+
+def _batch_size(rows: list[Any]) -> int:
+    """How many rows like these make about _BATCH_BYTES."""
+    width = sum(sys.getsizeof(value) for row in rows for value in row) / len(rows)
+    return max(1, min(FETCH, int(_BATCH_BYTES / max(width, 1.0))))
 
 
 @contextmanager

@@ -269,4 +269,4 @@ def test_rows_stream_from_postgresql_in_bounded_memory(postgres: Sample) -> None
         stderr = child.stderr.read().decode()
         child.stderr.close()
     assert child.returncode == 0, stderr
-    assert usage.ru_maxrss * 1024 < 400 * 2**20, f"peak RSS {usage.ru_maxrss // 1024} MB"
+    assert usage.ru_maxrss * 1024 < 250 * 2**20, f"peak RSS {usage.ru_maxrss // 1024} MB"
