@@ -97,12 +97,8 @@ def test_an_ordinary_page_is_not_flagged() -> None:
     assert record["title"] == TITLE and PARSER_GAVE_UP not in record["flags"]
 
 
-@pytest.mark.xfail(
-    reason="issue 11 item 4 (pipeline/decode.py, the lead's): one invalid byte in a UTF-8 "
-    "page makes the detector choose Big5",
-    strict=False,
-)
 def test_one_invalid_byte_in_a_utf8_page_keeps_it_utf8() -> None:
+    """Item 4 (the lead's, pipeline/decode.py): not Big5 mojibake, and flagged."""
     raw = PAGE.encode("utf-8")
     cut = raw.index("确保".encode())
     record = process_page(
