@@ -123,7 +123,7 @@ def test_bad_paths_and_sorts_answer_4xx_without_a_traceback(served: tuple[str, P
     assert all(400 <= status < 500 for status in statuses.values()), statuses
     bad_sort = urllib.request.Request(f"{base}/archive/documents.json?_sort=nope")
     with pytest.raises(urllib.error.HTTPError) as answer:
-        urllib.request.urlopen(bad_sort, timeout=30)
+        urllib.request.urlopen(bad_sort, timeout=WAIT_SECONDS)
     assert json.loads(answer.value.read())["error"] == "Cannot sort table by nope"
     # the fixture then checks that the server printed no traceback
 
