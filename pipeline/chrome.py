@@ -69,15 +69,14 @@ class Family:
     edge: int = _LEAD_EDGE
     flag: str | None = None
     check: Callable[[str], bool] | None = None
-    trigger: re.Pattern[str] | None = None
+    trigger: tuple[str, ...] = ()
+    trigger_pattern: re.Pattern[str] | None = None
 
     def matches(self, k: str) -> bool:
         return len(k) <= self.max_length and self.pattern.search(k) is not None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where a `strip` family's pattern (and check) matches inside `text`."""
-        if self.trigger is not None and not self.trigger.search(text):
-            return []
         found = (m for m in self.pattern.finditer(text) if m.end() > m.start())
         return [m.span() for m in found if self.check is None or self.check(m.group())]
 
@@ -89,6 +88,10 @@ def _expand(pattern: str, fragments: dict[str, str]) -> str:
     while _FRAGMENT.search(pattern):
         pattern = _FRAGMENT.sub(lambda m: fragments[m.group(1)], pattern)
     return pattern
+
+
+def _compiled(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
 
 
 def _family(entry: dict[str, Any], fragments: dict[str, str]) -> Family:
@@ -103,7 +106,10 @@ def _family(entry: dict[str, Any], fragments: dict[str, str]) -> Family:
         edge=entry.get("edge", _LEAD_EDGE),
         flag=entry.get("flag"),
         check=CHECKS[entry["check"]] if "check" in entry else None,
-        trigger=re.compile(entry["trigger"], re.I) if "trigger" in entry else None,
+        trigger=tuple(entry.get("trigger", ())),
+        trigger_pattern=re.compile(entry["trigger_pattern"])
+        if "trigger_pattern" in entry
+        else None,
     )
 
 
@@ -131,13 +137,23 @@ FAMILIES = load_families()
 _BY_ROLE = {role: tuple(f for f in FAMILIES if f.role == role) for role in _ROLES}
 
 
+_LINE_FAMILIES = tuple(f for f in FAMILIES if f.role != "strip")
+
+
+@lru_cache(maxsize=32768)  # a site repeats its chrome lines on every page
+def families_of(k: str) -> tuple[Family, ...]:
+    """Every line family whose pattern the line's key matches."""
+    return tuple(f for f in _LINE_FAMILIES if f.matches(k)) if k else ()
+
+
 def family_of(k: str) -> Family | None:
     """The first line family whose pattern the line's key matches."""
-    return next((f for f in FAMILIES if f.role != "strip" and f.matches(k)), None)
+    found = families_of(k)
+    return found[0] if found else None
 
 
 def _in(role: str, k: str) -> Family | None:
-    return next((f for f in _BY_ROLE[role] if f.matches(k)), None) if k else None
+    return next((f for f in families_of(k) if f.role == role), None)
 
 
 def is_chrome(k: str) -> bool:
@@ -178,10 +194,30 @@ def _labels(keys: Sequence[str]) -> int:
     return sum(not _BARE_VALUE.match(k) for k in keys)
 
 
-def strip_spans(text: str) -> tuple[str, int, set[str]]:
-    """`text` without the spans of `strip` families; how many were cut, and their flags."""
+# Every strip family's trigger words in one pattern: one pass over a body finds them all.
+_TRIGGER_WORDS = re.compile(
+    "|".join(re.escape(word) for f in _BY_ROLE["strip"] for word in f.trigger)
+)
+
+
+def strip_families(body: str) -> tuple[Family, ...]:
+    """The `strip` families a body may hold (their triggers are in it): checked once for a
+    whole body, then their patterns are tried paragraph by paragraph."""
+    words = set(_TRIGGER_WORDS.findall(body))
+    return tuple(f for f in _BY_ROLE["strip"] if _may_hold(f, body, words))
+
+
+def _may_hold(family: Family, body: str, words: set[str]) -> bool:
+    if family.trigger_pattern is not None:
+        return family.trigger_pattern.search(body) is not None
+    return not family.trigger or not words.isdisjoint(family.trigger)
+
+
+def strip_spans(text: str, families: tuple[Family, ...] | None = None) -> tuple[str, int, set[str]]:
+    """`text` without the spans of `strip` families (those given, else those it may hold);
+    how many spans were cut, and the families' flags."""
     cut, flags = 0, set[str]()
-    for family in _BY_ROLE["strip"]:
+    for family in strip_families(text) if families is None else families:
         spans = family.spans(text)
         if spans:
             text = _cut(text, spans)

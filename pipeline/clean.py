@@ -84,9 +84,11 @@ def remove_noise(lines: list[str], page_script: str) -> _Removal:
 def _without_spans(body: str, repairs: Repairs, flags: set[str]) -> str:
     """The normalised body without chrome spans inside its paragraphs (forum anti-copy
     noise, 小编 introductions, page markers); paragraphs left empty are dropped."""
-    kept = []
+    kept, families = [], chrome.strip_families(body)
+    if not families:
+        return body
     for paragraph in body.split("\n"):
-        text, cut, found = chrome.strip_spans(paragraph)
+        text, cut, found = chrome.strip_spans(paragraph, families)
         repairs.chrome_spans += cut
         flags.update(found)
         if text := text.strip():

@@ -52,6 +52,7 @@ _CHINESE = -9.5  # mean log-probability above which a reading is Chinese (real t
 # the wrong double-byte family or Latin/Japanese bytes read as GB ≤ -10.4)
 _SIBLING_MARGIN = 0.5  # how much better the other family must read to win
 _REPLACED = "\ufffd"
+_HEAD = 8192  # bytes of a page read first to rule UTF-8 out
 _UTF8_REPLACEMENT = b"\xef\xbf\xbd"  # a U+FFFD the page carries itself
 
 
@@ -115,7 +116,12 @@ def plausibility(text: str) -> float:
 
 
 def _is_utf8(body: bytes) -> bool:
-    return not body.isascii() and _reading(body, "utf-8") is not None
+    if body.isascii():
+        return False
+    head = body[:_HEAD].decode("utf-8", "replace")  # most non-UTF-8 pages fail here, cheaply
+    if stray_bytes(head, body[:_HEAD], "utf-8") > _STRAY_BYTES:
+        return False
+    return _reading(body, "utf-8") is not None
 
 
 def _verified(body: bytes, name: str, codec: str) -> str | None:

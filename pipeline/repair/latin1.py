@@ -54,6 +54,8 @@ def repair_latin1(text: str) -> tuple[str, int]:
 _PAGE_SHARE = 0.8  # of a page's non-ASCII characters in Latin-1 for it to be read whole
 _PAGE_MIN = 20  # such characters, at least
 _LATIN1_SHOWN = re.compile(r"[\u00a0-\u00ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HEAD = 4000  # characters looked at first
 
 
 def _encoded(text: str) -> bytes:
@@ -75,7 +77,7 @@ def _encoded(text: str) -> bytes:
 def repair_latin1_page(text: str) -> str | None:
     """A whole page of GBK shown as Latin-1 (`¹¤×÷×Ü½á` for 工作总结), read back as GBK
     with its stray characters replaced; None when the page is not one."""
-    if not _LATIN1_SHOWN.search(text):
+    if len(_HAN.findall(text, 0, _HEAD)) >= _PAGE_MIN:  # plain Chinese from the start
         return None
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     shown = len(_LATIN1_SHOWN.findall(text))
