@@ -126,6 +126,7 @@ def extract(decoded: Decoded, fast_path: bool = True) -> Extracted:
         cloaking_lines=cloaking,
         script=script,
         link_density=page.link_density(layout.region),
+        parser_gave_up=page.parser_gave_up,
     )
 
 

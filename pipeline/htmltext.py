@@ -78,6 +78,7 @@ class Page:
     canonical: str | None = None  # <link rel=canonical>
     published: str | None = None  # <meta article:published_time / pubdate> or <time datetime>
     line_links: list[int] = field(default_factory=list)  # characters inside <a>, per line
+    parser_gave_up: str | None = None  # why libxml2 stopped early (the page is cut short)
 
     @property
     def link_lines(self) -> set[int]:
@@ -98,14 +99,25 @@ def without_controls(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def _parse(text: str) -> etree._Element | None:
+def _parse(text: str) -> tuple[etree._Element | None, str | None]:
+    """The document's tree, and why libxml2 stopped early if it did (nesting past its
+    limit: the tree then lacks what came after). Text nodes over 10 MB are read whole."""
     text = _XML_DECL.sub("", without_controls(text), count=1)
     if not text.strip():
-        return None
+        return None, None
+    parser = lxml_html.HTMLParser(huge_tree=True)
     try:
-        return lxml_html.document_fromstring(text)
+        root = lxml_html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on a page with no body
-        return None
+        root = None
+    return root, _gave_up(parser)
+
+
+def _gave_up(parser: etree.HTMLParser) -> str | None:
+    for error in parser.error_log:
+        if error.level_name == "FATAL" and error.type_name == "ERR_RESOURCE_LIMIT":
+            return str(error.message).strip()
+    return None
 
 
 def _text_lines(root: etree._Element) -> tuple[list[str], list[int]]:
@@ -169,9 +181,9 @@ _PUBLISHED_PATHS = (
 
 def parse_page(text: str) -> Page:
     """Lines and head facts of an HTML document; an empty Page when it does not parse."""
-    root = _parse(text)
+    root, gave_up = _parse(text)
     if root is None:
-        return Page(lines=[])
+        return Page(lines=[], parser_gave_up=gave_up)
     published = next(filter(None, (_first_text(root, p) for p in _PUBLISHED_PATHS)), None)
     title = _first_text(root, "//title")
     h1 = _first_text(root, "//h1")
@@ -184,4 +196,5 @@ def parse_page(text: str) -> Page:
         canonical=canonical,
         published=published,
         line_links=line_links,
+        parser_gave_up=gave_up,
     )

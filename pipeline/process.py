@@ -88,4 +88,5 @@ def process_page(raw: RawPage, fast_path: bool = True) -> PageRecord:
         document=document,
         extended_reading=_extended(extracted, script) if document else [],
         stray_bytes=decoded.stray_bytes,
+        parser_gave_up=extracted.parser_gave_up,
     )

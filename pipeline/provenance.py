@@ -74,6 +74,10 @@ class Cleaned:
     record: PageRecord | None
     error: str | None = None  # the cleaning failed: the capture keeps why
 
+    def __post_init__(self) -> None:
+        if self.error is None and self.record is not None and self.record.parser_gave_up:
+            self.error = f"HTML parser gave up part-way: {self.record.parser_gave_up}"
+
 
 def fetch_error(fetch: Fetch) -> str | None:
     """Why this fetch counts as failed, or None when it did not fail."""

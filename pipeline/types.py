@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+PARSER_GAVE_UP = "parser_gave_up"  # the flag of a page libxml2 stopped parsing early
+
 
 @dataclass(frozen=True, slots=True)
 class RawPage:
@@ -65,6 +67,7 @@ class Extracted:
     script: str = "neutral"  # the body's script: "traditional", "simplified" or "neutral"
     link_density: float = 0.0  # share of the article region's text inside links (lists: high)
     author: str | None = None
+    parser_gave_up: str | None = None  # why the HTML parser stopped early, if it did
 
 
 @dataclass(slots=True)
@@ -112,6 +115,13 @@ class PageRecord:
     document: CleanDocument | None  # None when the page carries no article
     extended_reading: list[CleanDocument] = field(default_factory=list)
     stray_bytes: int = 0  # bytes of the page its codec could not read (replaced)
+    parser_gave_up: str | None = None  # why the HTML parser stopped early: the page is cut
+
+    @property
+    def flags(self) -> list[str]:
+        """The document's flags, and the page's own (`parser_gave_up`)."""
+        own = [PARSER_GAVE_UP] if self.parser_gave_up else []
+        return sorted({*(self.document.flags if self.document else []), *own})
 
     def to_json(self) -> dict[str, Any]:
         """The record as `wenku clean --json` and `wenku export` print it (SPEC.md)."""
@@ -132,7 +142,7 @@ class PageRecord:
                 {"title": e.title, "content_hash": e.content_hash} for e in self.extended_reading
             ],
             "repairs": asdict(doc.repairs) if doc else asdict(Repairs()),
-            "flags": list(doc.flags) if doc else [],
+            "flags": self.flags,
             "encoding": self.encoding,
             "declaration_lied": self.declaration_lied,
             "stray_bytes": self.stray_bytes,

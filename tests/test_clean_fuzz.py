@@ -46,7 +46,7 @@ def clean_like_the_command(raw: bytes, encoding: str | None) -> dict[str, object
         refuse_binary(raw, "fuzz")
     except NotAPage:
         return None
-    record, _gave_up = clean_file(raw, "http://fuzz.test/1.html", check_encoding(encoding))
+    record = clean_file(raw, "http://fuzz.test/1.html", check_encoding(encoding))
     data = record.to_json()
     json.dumps(data, ensure_ascii=False)  # printable as JSON
     return data

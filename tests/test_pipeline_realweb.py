@@ -7,7 +7,7 @@ checked for what must be in the body and what must not.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -243,3 +243,14 @@ def test_an_english_news_page() -> None:
     assert doc.body == "\n".join(paragraphs_en)
     assert doc.author == "Jane Smith"
     assert doc.published_at is not None and doc.published_at.date() == date(2021, 3, 3)
+
+
+def test_a_page_nested_past_the_parsers_limit_is_flagged_and_its_capture_says_why() -> None:
+    from pipeline.provenance import Cleaned, Fetch
+
+    page = "<html><body>" + "<div>" * 100_000 + "<p>" + ARTICLE[0] + "</p></body></html>"
+    rec = record(page.encode())
+    assert rec.parser_gave_up and "parser_gave_up" in rec.to_json()["flags"]
+    fetch = Fetch(url="http://x.test/1.html", site="x", fetched_at=datetime.now(UTC), status=200)
+    assert (Cleaned(fetch, rec).error or "").startswith("HTML parser gave up part-way")
+    assert Cleaned(fetch, record(html(paragraphs(ARTICLE)))).error is None

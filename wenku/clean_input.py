@@ -2,15 +2,14 @@
 
 The cleaning path never raises and always returns a record, so a file that is not an HTML
 page (gzip bytes, a PDF) would come back as a "document" of mojibake, and a page the HTML
-parser gave up on (a text node over 10 MB, nesting past 256 levels: libxml2's resource
-limits) as title and body null. Here the first is a usage error and the second a flag.
+parser gave up on (nesting past libxml2's limit) with what came after missing. Here the
+first is a usage error; the second is the record's flag `parser_gave_up` (the pipeline's),
+and `wenku clean` exits 1 on it.
 """
 
 from __future__ import annotations
 
 import codecs
-
-from lxml import html as lxml_html
 
 # Magic numbers of what is fed to `wenku clean` by mistake: compressed or binary files.
 _MAGIC = (
@@ -26,7 +25,6 @@ _MAGIC = (
 )
 _TEXT_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _SNIFF_BYTES = 8192
-PARSER_GAVE_UP = "parser_gave_up"  # the flag a record gets when libxml2 stopped early
 
 
 class NotAPage(ValueError):
@@ -51,16 +49,3 @@ def refuse_binary(raw: bytes, name: str) -> None:
     head = raw[:_SNIFF_BYTES]
     if b"\x00" in head and not head.startswith(_TEXT_BOMS):  # UTF-16 pages carry a BOM
         raise NotAPage(f"{name} is binary (NUL bytes), not an HTML page")
-
-
-def parser_limit(text: str) -> str | None:
-    """Why libxml2 stopped parsing `text` early (a resource limit), or None if it did not."""
-    parser = lxml_html.HTMLParser()
-    try:
-        lxml_html.document_fromstring(text, parser=parser)
-    except Exception:  # the cleaning path reads an unparsable page as empty: so does this
-        return None
-    for error in parser.error_log:
-        if error.level_name == "FATAL" and error.type_name == "ERR_RESOURCE_LIMIT":
-            return str(error.message).strip()
-    return None

@@ -180,7 +180,7 @@ def _warn(message: str) -> None:
 @click.option("--encoding", metavar="ENC", help="Treat the bytes as this charset.")
 def clean(settings: Settings, as_json: bool, file: Any, url: str, encoding: str | None) -> None:
     """Run decode → extract → clean on one raw page (FILE or - for stdin) and print the record."""
-    from wenku.clean_input import PARSER_GAVE_UP, NotAPage, check_encoding, refuse_binary
+    from wenku.clean_input import NotAPage, check_encoding, refuse_binary
     from wenku.jobs import clean_file
     from wenku.output import print_record
 
@@ -190,13 +190,11 @@ def clean(settings: Settings, as_json: bool, file: Any, url: str, encoding: str 
         refuse_binary(raw, "stdin" if file.name == "<stdin>" else file.name)
     except NotAPage as exc:
         raise InputMistake(str(exc)) from exc
-    record, gave_up = clean_file(raw, url, encoding)
-    data = record.to_json()
-    if gave_up:
-        data["flags"].append(PARSER_GAVE_UP)
-    emit_json(data) if as_json else print_record(record)
-    if gave_up:  # the record is cut short: say so, and do not exit 0
-        click.echo(f"wenku: failed: the HTML parser gave up part-way ({gave_up})", err=True)
+    record = clean_file(raw, url, encoding)
+    emit_json(record.to_json()) if as_json else print_record(record)
+    if record.parser_gave_up:  # the record is cut short: say so, and do not exit 0
+        message = f"the HTML parser gave up part-way ({record.parser_gave_up})"
+        click.echo(f"wenku: failed: {message}", err=True)
         raise click.exceptions.Exit(1)
 
 

@@ -24,14 +24,10 @@ def crawl_profile(
     return profile.with_limits(max_pages)
 
 
-def clean_file(raw: bytes, url: str, encoding: str | None = None) -> tuple[PageRecord, str | None]:
+def clean_file(raw: bytes, url: str, encoding: str | None = None) -> PageRecord:
     """Decode, extract and clean one saved page; `encoding` overrides every declaration.
-
-    Also returns why the HTML parser gave up part-way, if it did (the record is then
-    missing what came after)."""
-    from pipeline import decode, process_page
-    from wenku.clean_input import parser_limit
+    `record.parser_gave_up` says why the HTML parser stopped part-way, if it did."""
+    from pipeline import process_page
 
     headers = {"content-type": f"text/html; charset={encoding}"} if encoding else {}
-    page = RawPage(url=url, body=raw, headers=headers)
-    return process_page(page), parser_limit(decode(page).text)
+    return process_page(RawPage(url=url, body=raw, headers=headers))
