@@ -241,6 +241,6 @@ def _joined_document(docs: list[CleanDocument], complete: bool) -> CleanDocument
     joined = replace(docs[0], body=body, content_hash=content_hash(body), repairs=repairs)
     joined.flags = sorted(flags)
     for name in ("category", "published_at", "author", "source", "disclaimer"):
-        if hasattr(joined, name) and getattr(joined, name) is None:  # author: issue 9
+        if getattr(joined, name) is None:
             setattr(joined, name, next((getattr(d, name) for d in docs if getattr(d, name)), None))
     return joined

@@ -259,7 +259,7 @@ def _document_row(doc: CleanDocument, seen_at: datetime) -> dict[str, Any]:
         "body": doc.body,
         "category": doc.category,
         "published_at": doc.published_at,
-        "author": getattr(doc, "author", None),  # pipeline.types gains the field (issue 9)
+        "author": doc.author,
         "source": doc.source,
         "disclaimer": doc.disclaimer,
         "repairs": asdict(doc.repairs),

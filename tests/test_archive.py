@@ -6,7 +6,6 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select, text
 
 from pipeline.provenance import Cleaned, Fetch
@@ -180,13 +179,9 @@ def test_head_revision_constant_is_the_newest_migration(db_url: str) -> None:
         )
 
 
-@pytest.mark.skipif(
-    "author" not in CleanDocument.__dataclass_fields__,
-    reason="pipeline.types.CleanDocument has no author field yet (the extract branch adds it)",
-)
 def test_the_author_the_pipeline_found_is_stored(db_url: str) -> None:
     upgrade(db_url)
-    named = replace(doc("署名的文章"), author="张建国")  # type: ignore[call-arg, unused-ignore]
+    named = replace(doc("署名的文章"), author="张建国")
     url = "http://x/doc/9.html"
     write(
         db_url, [Cleaned(Fetch(url, "demo", T0, 200), PageRecord(url, None, "utf-8", False, named))]
