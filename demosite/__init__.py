@@ -13,7 +13,8 @@ split over three pages (`/doc/800001.html`, `…_2.html`, `…_3.html`, with a �
 `/robots.txt` (disallows `/private/<id>.html`, which are linked); `/gongwen/flaky.html` and
 `/gongwen/flaky-b.html` (500 once, then 200); `/old/<id>.html` (301); `/files/1.pdf`; the
 link trap `/calendar/YYYY-MM.html`; linked dead links (404); on night 2, removed pages
-(410).
+(410). Besides the seed's chrome, pages carry the library chrome of issue 9's families
+7–11 (demosite.chrome), which no truth contains.
 """
 
 from demosite.server import DemoServer, LoggedRequest

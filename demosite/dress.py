@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 
+from demosite.chrome import chrome_parts
 from demosite.forward import (
     PinyinGluer,
     insert_debris,
@@ -92,8 +93,8 @@ def _same(text: str) -> str:
 def dress_page(spec: PageSpec, doc: Document, look: Look, seed: int) -> tuple[str, Forward]:
     """The page's HTML (base URL still a slot) and what the forward process did."""
     scribe = Scribe(spec.dress, random.Random(f"demosite:{seed}:dirt:{spec.path}"))
-    if spec.route == "mobile":
-        look = replace(look, upload=False)
+    if spec.route == "mobile":  # plainer: no upload chrome
+        look = replace(look, upload=False, chrome=replace(look.chrome, library=False))
         skeleton = mobile_html(doc, spec)
     else:
         fw = to_fullwidth if spec.dress.fullwidth else _same
@@ -116,7 +117,8 @@ def _body(doc: Document, look: Look, scribe: Scribe) -> str:
     if doc.extended:
         ext_title, *ext = scribe.prose([f"扩展阅读:{doc.extended.title}", *doc.extended.paragraphs])
         extended = (ext_title, ext)
-    return body_html(lead, paragraphs, extended, look, scribe.chrome)
+    chrome = chrome_parts(look.chrome, doc, scribe.chrome)
+    return body_html(lead, paragraphs, extended, look, scribe.chrome, chrome)
 
 
 def encode_page(html: str, dress: Dress) -> bytes:

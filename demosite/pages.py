@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
+from demosite.chrome import Chrome, ChromeParts, draw_chrome
 from demosite.corpus import Corpus
 from demosite.model import Document
 from demosite.plan import PageSpec
@@ -55,6 +56,7 @@ class Look:
     page_count: int
     size_kb: int
     debris: frozenset[int]  # body paragraphs that get a literal x0dx0a
+    chrome: Chrome = field(default_factory=Chrome)  # more families of library chrome
 
     @property
     def spam_lines(self) -> int:
@@ -66,16 +68,18 @@ def draw_look(corpus: Corpus, seed: int, path: str, paragraphs: int) -> Look:
     style = rng.choices(("text", "div", "tr"), (4, 4, 2))[0]
     spam = ",".join(rng.sample(corpus.spam, rng.randint(4, 6)))
     debris = rng.sample(range(paragraphs), min(paragraphs, 2)) if rng.random() < 0.25 else []
+    upload = rng.random() < 0.3
     return Look(
         style,
         spam,
         rng.randint(100, 99999),
-        rng.random() < 0.3,
+        upload,
         rng.choice(corpus.uploaders),
         rng.randint(100000, 999999),
         rng.randint(2, 6),
         rng.randint(18, 96),
         frozenset(debris),
+        draw_chrome(corpus, seed, path, upload),
     )
 
 
@@ -190,16 +194,26 @@ def paragraph(text: str) -> str:
 
 
 def body_html(
-    lead: str, paragraphs: list[str], extended: tuple[str, list[str]] | None, look: Look, tx: Text
+    lead: str,
+    paragraphs: list[str],
+    extended: tuple[str, list[str]] | None,
+    look: Look,
+    tx: Text,
+    chrome: ChromeParts | None = None,
 ) -> str:
-    """The content block: title repeated, body, upload chrome, then the 扩展阅读 article.
+    """The content block: title repeated, body, upload chrome, then the 扩展阅读 article;
+    `chrome`, the other families of library chrome, around and inside the body.
 
     `lead`, `paragraphs` and the extended article are already dressed; `tx` dresses chrome.
     """
-    parts = [paragraph(lead)] + [paragraph(p) for p in paragraphs]
+    chrome = chrome or ChromeParts()
+    middle = len(paragraphs) // 2
+    body = [paragraph(p) for p in paragraphs]
+    parts = [paragraph(lead), *chrome.head, *body[:middle], *chrome.middle, *body[middle:]]
+    parts += chrome.tail
     if look.upload:
         pager = f'<div class="pager">{tx(f"第1页 / 共{look.page_count}页")}</div>\n'
-        parts.insert(1 + len(paragraphs) // 2, pager)
+        parts.insert(1 + len(chrome.head) + middle, pager)
         more = escape(tx("点击查看更多>>"), quote=False)
         parts.append(f'<div class="more">{tx(f"还剩{look.page_count - 1}页未读")}</div>\n')
         parts.append(f'<div class="more"><a href="#">{more}</a></div>\n')
@@ -207,4 +221,4 @@ def body_html(
         title, ext_paragraphs = extended
         parts.append(paragraph(title))
         parts += [paragraph(p) for p in ext_paragraphs]
-    return "".join(parts)
+    return "".join(parts + chrome.after)

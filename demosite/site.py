@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from demosite import listing
+from demosite.chrome import Chrome
 from demosite.corpus import Category, Corpus, load_corpus
 from demosite.dress import Forward, content_type, dress_page, encode_page
 from demosite.model import Document, make_document, part_of, part_slices, revise
@@ -111,8 +112,8 @@ class DemoSite:
         spec = self.plan.specs[path]
         doc = self.page_document(path)
         look = draw_look(self.corpus, self.seed, path, len(doc.article.paragraphs))
-        if spec.part:  # an article's pages carry its pager, not 文库 upload chrome
-            look = replace(look, upload=False)
+        if spec.part:  # an article's pages carry its pager, not library chrome
+            look = replace(look, upload=False, chrome=Chrome())
         html, counts = dress_page(spec, doc, look, self.seed)
         self._forward[path] = counts
         return html

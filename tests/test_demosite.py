@@ -335,3 +335,45 @@ def test_the_article_split_over_three_pages(server: DemoServer, truth: dict[str,
     joined = [html.unescape(p).replace("x0dx0a", "") for share in shares for p in share[1:]]
     assert document["body"].split("\n") == joined  # each page's share, after its title
     assert [truth["pages"][path]["article_part"] for path in parts] == [1, 2, 3]
+
+
+FAMILIES = {  # issue 9's chrome families 7–11: a marker of each, in Simplified
+    "upload metadata and counters": "阅读:",
+    "page markers": ".docx_第2页",
+    "preview notice": "预览已结束",
+    "infringement notice": "如有侵权请联系客服删除",
+    "download instructions": "下载文档前请自行甄别",
+    "customer service": "客服QQ:",
+    "unzip password": "解压密码:",
+    "related downloads": "相关下载",
+    "editorial boilerplate": "以下是小编为大家收集的",
+    "reprint notice": "本文来源于网友上传",
+    "forum edit line": "本帖最后由",
+    "forum anti-copy characters": 'class="jammer"',
+    "forum attachment": "下载次数:",
+    "mobile 点击查看更多 after 扩展阅读": "点击查看更多",
+}
+
+
+def test_pages_carry_the_chrome_families_and_the_truth_leaves_them_out(
+    site: DemoSite, truth: dict[str, Any]
+) -> None:
+    seen: dict[str, int] = dict.fromkeys(FAMILIES, 0)
+    for path in pages_with(truth, status=200):
+        page = truth["pages"][path]
+        raw = site.render(path, BASE).body
+        text = t2s(
+            fullwidth_to_ascii(
+                raw.decode({"gbk": "gb18030"}.get(page["encoding"], page["encoding"]))
+            )
+        )
+        text = PINYIN.sub("", text)
+        for family, marker in FAMILIES.items():
+            seen[family] += marker in text
+        texts = [page["body"], *(ext["body"] for ext in page["extended_reading"])]
+        assert not [m for m in FAMILIES.values() if any(m in body for body in texts)], path
+    assert all(seen.values()), seen
+    mobile = [p for p in truth["special"]["mobile"] if truth["pages"][p]["extended_reading"]]
+    for path in mobile:
+        text = PINYIN.sub("", t2s(site.render(path, BASE).body.decode()))
+        assert text.index("点击查看更多") > text.index("扩展阅读")
