@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pipeline.fingerprint import content_hash
 from pipeline.provenance import Cleaned, fetch_error
@@ -70,7 +70,7 @@ class Pager:
 
     part: int  # this page's place in its article, 1 for the first page
     next_url: str | None  # the next part, None on the last
-    first_url: str  # the article's first page
+    first_url: str | None  # the article's first page, when the pager links to it
     part_urls: frozenset[str]  # every other part the pager links to
 
 
@@ -90,7 +90,7 @@ def find_pager(url: str, links: Iterable[tuple[str, str]]) -> Pager | None:
     if mine is None or (mine > 1 and min(parts) >= mine):  # a later part links back
         return None
     next_url = next_url or parts.get(mine + 1)
-    first = url if mine == 1 else parts.get(1, article_key(url) or url)
+    first = url if mine == 1 else parts.get(1)
     return Pager(mine, next_url, first, frozenset(parts.values()))
 
 
@@ -181,20 +181,6 @@ def _trailing_parts(path: str, other: str) -> tuple[int, int] | None:
 def _plausible(mine: int, theirs: int) -> tuple[int, int] | None:
     ok = 1 <= mine <= MAX_PART and 1 <= theirs <= MAX_PART and mine != theirs
     return (mine, theirs) if ok else None
-
-
-def article_key(url: str) -> str | None:
-    """The URL of the first part of the article `url` is a later part of, by its marker."""
-    parts = urlsplit(url)
-    number, rest = _page_param(parts.query)
-    if number is not None:
-        return urlunsplit(parts._replace(query=urlencode(rest)))
-    head, _, last = parts.path.rpartition("/")
-    stem, _ = _suffix(last)
-    if stem is not None:
-        return urlunsplit(parts._replace(path=f"{head}/{stem}"))
-    match = _TRAILING.match(parts.path)
-    return urlunsplit(parts._replace(path=match.group("stem"))) if match else None
 
 
 def joined_article(pages: Sequence[Cleaned]) -> list[Cleaned]:

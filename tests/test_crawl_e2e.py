@@ -181,6 +181,9 @@ def test_robots_trap_flaky_pdf_and_missing(first_night: Any) -> None:
         assert captures[pdf] == [(200, "skipped", None, None)]
     for missing in special["missing"]:
         assert captures[missing] == [(404, "failed", None, "HTTP 404")]
+    # Nothing else answered 404: the crawl asks for no page the site does not link to.
+    lost = {path for path, rows in captures.items() if any(row[0] == 404 for row in rows)}
+    assert lost == set(special["missing"])
 
 
 def test_robots_txt_holds_for_many_first_requests_at_once(sqlite_url: str, tmp_path: Path) -> None:

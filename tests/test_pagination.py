@@ -9,7 +9,6 @@ import pytest
 from pipeline import content_hash
 from pipeline.pagination import (
     INCOMPLETE_FLAG,
-    article_key,
     find_pager,
     join_records,
     joined_article,
@@ -77,6 +76,12 @@ def test_the_first_page_of_a_three_page_article() -> None:
     [
         ("/d/88_2.html", [("上一页", "/d/88.html"), ("3", "/d/88_3.html")], 2, "/d/88_3.html"),
         ("/d/88_3.html", [("上一页", "/d/88_2.html"), ("1", "/d/88.html")], 3, None),
+        (
+            "/list/index_3.html",
+            [("2", "/list/index_2.html"), ("4", "/list/index_4.html")],
+            3,
+            "/list/index_4.html",
+        ),
         # Link extractors keep one text a URL: "2" rather than 下一页
         ("/show.asp?id=7", [("2", "/show.asp?id=7&page=2")], 1, "/show.asp?id=7&page=2"),
         ("/v/123456789", [("下一页", "/v/123456789/2")], 1, "/v/123456789/2"),
@@ -89,6 +94,8 @@ def test_later_parts_and_other_url_shapes(
     pager = find_pager(H + url, links(pairs))
     assert pager is not None and pager.part == part
     assert pager.next_url == (H + next_path if next_path else None)
+    first = [link for link, _ in links(pairs) if part_numbers(H + url, link) == (part, 1)]
+    assert pager.first_url == (H + url if part == 1 else (first[0] if first else None))
 
 
 @pytest.mark.parametrize(
@@ -107,19 +114,6 @@ def test_later_parts_and_other_url_shapes(
 )
 def test_no_pager(url: str, pairs: list[tuple[str, str]]) -> None:
     assert find_pager(H + url, links(pairs)) is None
-
-
-@pytest.mark.parametrize(
-    "url,first",
-    [
-        ("/d/88_2.html", "/d/88.html"),
-        ("/show.asp?id=7&page=3", "/show.asp?id=7"),
-        ("/v/123456789/2", "/v/123456789"),
-        ("/d/88.html", None),
-    ],
-)
-def test_article_key(url: str, first: str | None) -> None:
-    assert article_key(H + url) == (H + first if first else None)
 
 
 def record(url: str, body: str | None, **fields: object) -> PageRecord:

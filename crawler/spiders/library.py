@@ -138,7 +138,8 @@ class LibrarySpider(Spider):
         elif pager is not None and pager.part > 1:  # reached on its own, not from its first page
             fetch.detail = False  # no document of its own: its article's is made from all parts
             yield fetch
-            yield from self._whole_article(pager.first_url)
+            if pager.first_url:  # else a page that links to it will lead there
+                yield from self._whole_article(pager.first_url)
         else:
             yield fetch
 
@@ -193,7 +194,7 @@ class LibrarySpider(Spider):
         if pager is None or (chain is None and pager.part == 1 and pager.next_url is None):
             return frozenset()
         if chain is None and pager.part > 1:  # its first page is requested as a whole article
-            return frozenset({pager.first_url})
+            return frozenset({pager.first_url}) if pager.first_url else frozenset()
         if chain is not None and pager.next_url and pager.next_url not in chain.numbers:
             return pager.part_urls - {pager.next_url}  # capped: the rest is crawled page by page
         return pager.part_urls
