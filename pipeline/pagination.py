@@ -95,7 +95,7 @@ def find_pager(url: str, links: Iterable[tuple[str, str]]) -> Pager | None:
 
 
 def _label(text: str) -> str | int | None:
-    """ "next", "prev", "end", a page number, or None for text that is no pager label."""
+    """The label's kind ("next", "prev", "end") or page number; None for other text."""
     text = text.strip().lower()
     if text in _NEXT:
         return "next"

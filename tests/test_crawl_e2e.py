@@ -168,6 +168,9 @@ def test_robots_trap_flaky_pdf_and_missing(first_night: Any) -> None:
     # The frontier holds only links the crawl requested: nothing past the depth limit.
     trap = [url for url, _ in pages if url.startswith(server.url + special["trap_prefix"])]
     assert len(trap) <= MAX_DEPTH + 1
+    assert not [url for url, _ in pages if "#" in url]  # a #fragment names no other page
+    once = [path for path in paths if path not in special["flaky"]]
+    assert len(once) == len(set(once))  # every page fetched once, the home page too
     captures = captures_by_path(db_url, server.url)
     for flaky in special["flaky"]:
         assert paths.count(flaky) >= 2  # a 500, then the retry that succeeded

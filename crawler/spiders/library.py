@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.link import Link
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
@@ -55,8 +54,9 @@ class LibrarySpider(Spider):
         self.follow_links = follow_links
         self.reported: set[str] = set()  # links already sent as Discovered
         self.articles: set[str] = set()  # first pages of articles split over pages, fetched
-        self.asked_first: set[str] = set()  # … requested because a later part was reached
-        self.parts: set[str] = set()  # later parts requested with their article
+        # URLs requested with dont_filter (start URLs, an article's pages), which Scrapy's
+        # dupefilter does not record: a link to one of them is not followed again.
+        self.forced: set[str] = set()
         self.started_at = datetime.now(UTC)
         self.links = LinkExtractor(
             allow_domains=profile.allowed_domains,
@@ -96,7 +96,7 @@ class LibrarySpider(Spider):
                 yield retry
             return
         links = self._page_links(response)
-        pager = find_pager(response.url, [(link.url, link.text) for link in links])
+        pager = find_pager(response.url, links)
         yield from self._keep(fetch, chain, pager)
         if not self.follow_links:
             return
@@ -104,11 +104,11 @@ class LibrarySpider(Spider):
             yield from self._follow_redirect(response)
         remember = self._below_depth_limit(response)
         skipped = self._fetched_as_parts(chain, pager)
-        for link in links:
+        for url in dict.fromkeys(url for url, _ in links if url != response.url):
             if remember:
-                yield from self._discovered(link.url)
-            if link.url not in skipped and self._wanted(link.url):
-                yield self._request(link.url)
+                yield from self._discovered(url)
+            if url not in skipped and self._wanted(url):
+                yield self._request(url)
         yield from self._follow_refresh(response)
 
     def failed(self, failure: Failure) -> Iterator[Fetch]:
@@ -120,9 +120,12 @@ class LibrarySpider(Spider):
         fetch = Fetch(request.url, self.profile.name, datetime.now(UTC), None, error=error)
         yield from self._failed_part(request.meta.get(ARTICLE), fetch, ended=True)
 
-    def _page_links(self, response: Response) -> list[Link]:
+    def _page_links(self, response: Response) -> list[tuple[str, str]]:
+        """(URL without its #fragment, text) of the page's in-scope links."""
         if 200 <= response.status < 300 and isinstance(response, TextResponse):
-            return self.links.extract_links(response)
+            return [
+                (urldefrag(link.url).url, link.text) for link in self.links.extract_links(response)
+            ]
         return []
 
     def _keep(
@@ -156,7 +159,7 @@ class LibrarySpider(Spider):
         if url is None:
             yield chain.finish()
             return
-        self.parts.add(url)
+        self.forced.add(url)
         yield Request(
             url,
             callback=self.parse,
@@ -178,9 +181,9 @@ class LibrarySpider(Spider):
 
     def _whole_article(self, first_url: str) -> Iterator[Request]:
         """Fetch an article from its first page, once a crawl: a later part alone is no text."""
-        asked = first_url in self.articles or first_url in self.asked_first
+        asked = first_url in self.articles or first_url in self.forced
         if not asked and self._in_scope(first_url):
-            self.asked_first.add(first_url)
+            self.forced.add(first_url)
             yield Request(
                 first_url,
                 callback=self.parse,
@@ -243,7 +246,7 @@ class LibrarySpider(Spider):
         return (urlsplit(url).hostname or "") in self.allowed_domains
 
     def _wanted(self, url: str) -> bool:
-        if url in self.parts:  # fetched with its article (dont_filter: not in the dupefilter)
+        if url in self.forced:  # requested already, with dont_filter
             return False
         page = self.known.get(url)
         if page is not None and (page.article_part or 0) > 1:  # comes with its first page
@@ -254,6 +257,8 @@ class LibrarySpider(Spider):
         return page.next_fetch_at is None or page.next_fetch_at <= self.started_at
 
     def _request(self, url: str, dont_filter: bool = False) -> Request:
+        if dont_filter:
+            self.forced.add(url)
         return Request(
             url,
             callback=self.parse,
