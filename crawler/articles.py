@@ -48,8 +48,10 @@ class ArticleChain:
         self.numbers[url] = len(self.numbers) + 1
         return url
 
-    def finish(self) -> Fetch:
-        """The first page's fetch, carrying every later fetch of the article in `parts`."""
+    def finish(self, missing: bool = False) -> Fetch:
+        """The first page's fetch, carrying every later fetch of the article in `parts`;
+        `missing`: a part was never fetched (robots.txt), so the text lacks it."""
         first = self.fetches[0]
         first.parts = self.fetches[1:]
+        first.parts_missing = missing
         return first

@@ -187,12 +187,14 @@ def joined_article(pages: Sequence[Cleaned]) -> list[Cleaned]:
     """The fetches of one article (first page first, as `Fetch.with_parts` gives them), each
     page that cleaned carrying the joined article; as they are when the first page is no
     article (a list's pager), so that each page stands for itself."""
-    first = pages[0].record
-    if len(pages) == 1 or first is None or first.document is None:
+    first, lead = pages[0].record, pages[0].fetch
+    if len(pages) == 1 and not lead.parts_missing:  # a page on its own
+        return list(pages)
+    if first is None or first.document is None:
         for page in pages:
             page.fetch.article_part = None  # a list's pages, say: no article's parts
         return list(pages)
-    complete = fetch_error(pages[-1].fetch) is None
+    complete = fetch_error(pages[-1].fetch) is None and not lead.parts_missing
     joined = join_records([page.record for page in pages], complete)
     return [_carrying(page, joined) for page in pages]
 

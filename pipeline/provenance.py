@@ -38,6 +38,7 @@ class Fetch:
     detail: bool = True  # may be a document on its own: clean it (profile and pager say so)
     article_part: int | None = None  # its place in an article split over pages (1: first)
     parts: list[Fetch] = field(default_factory=list)  # on a first page: the later parts' fetches
+    parts_missing: bool = False  # on a first page: a later part was not fetched (robots.txt)
 
     @property
     def raw_sha256(self) -> str | None:

@@ -160,3 +160,16 @@ def wait_for_frontier(server: PageServer, db_url: str, timeout: float = 120) -> 
             return
         time.sleep(0.05)
     raise AssertionError("the crawl committed nothing in time")
+
+
+def test_a_part_robots_txt_forbids_leaves_the_rest_archived(
+    site: PageServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    site.set("/robots.txt", f"User-agent: *\nDisallow: {PARTS[1]}\n".encode(), "text/plain")
+    link_to(site, PARTS[0])
+    crawl(site, sqlite_url, tmp_path)
+    with session_factory(sqlite_url)() as session:
+        (doc,) = session.scalars(select(Document)).all()
+    assert doc.body == NIGHTS[1].page_document(PARTS[0]).article.body
+    assert INCOMPLETE_FLAG in (doc.flags or [])
+    assert outcomes(site, sqlite_url, PARTS[1]) == []  # never fetched

@@ -163,6 +163,13 @@ def test_an_article_missing_a_part_is_kept_and_flagged() -> None:
     assert doc is not None and doc.body == "甲" and doc.flags == [INCOMPLETE_FLAG]
 
 
+def test_an_article_whose_part_was_never_fetched_is_flagged() -> None:
+    first = cleaned("/d/88.html", "甲")
+    first.fetch.parts_missing = True  # robots.txt kept the spider from its second page
+    (page,) = joined_article([first])
+    assert page.record.document.flags == [INCOMPLETE_FLAG]  # type: ignore[union-attr]
+
+
 def test_a_list_s_pager_gives_pages_not_an_article() -> None:
     pages = [cleaned("/list/index.html", None), cleaned("/list/index_2.html", None)]
     pages[0] = Cleaned(pages[0].fetch, record(H + "/list/index.html", None))

@@ -112,9 +112,12 @@ class LibrarySpider(Spider):
         yield from self._follow_refresh(response)
 
     def failed(self, failure: Failure) -> Iterator[Fetch]:
-        if failure.check(IgnoreRequest):  # robots.txt or an offsite filter: nothing was fetched
-            return
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest):  # robots.txt or an offsite filter: nothing was fetched
+            chain = request.meta.get(ARTICLE)
+            if chain is not None:  # the article is kept without that part
+                yield chain.finish(missing=True)
+            return
         kind = failure.type.__name__ if failure.type else "Error"
         error = f"{kind}: {failure.getErrorMessage()}"
         fetch = Fetch(request.url, self.profile.name, datetime.now(UTC), None, error=error)
