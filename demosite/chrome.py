@@ -9,6 +9,7 @@ copied, none of it in a page's truth).
   小编 closing line after it;
 - 9, forum chrome (on `thread-` pages): the edit line, Discuz's anti-copy characters
   between paragraphs, an attachment line and a reply prompt;
+- 10, a spam line of other keywords, in the middle of the text;
 - 11, a mobile mirror's 点击查看更多 after its 扩展阅读 article.
 """
 
@@ -26,6 +27,7 @@ from demosite.model import Document
 Dress = Callable[[str], str]  # dresses chrome text in the page's script and dirt
 LIBRARY_SHARE = 0.6  # of pages with upload chrome
 EDITORIAL_SHARE = 0.2
+SPAM_SHARE = 0.15
 _JAMMER_PAIRS = (string.ascii_letters, string.digits + "!#$%&()*+,-./:;")
 
 
@@ -36,6 +38,7 @@ class Chrome:
     library: bool = False
     editorial: bool = False
     forum: bool = False
+    spam: tuple[str, ...] = ()  # the keywords of an in-text spam line
     more_after_extended: bool = False
     numbers: tuple[int, ...] = (0, 0, 0, 0, 0)  # reads, downloads, QQ, KB, replies
     jammers: tuple[str, ...] = ()
@@ -54,6 +57,7 @@ class ChromeParts:
 
 def draw_chrome(corpus: Corpus, seed: int, path: str, upload: bool) -> Chrome:
     rng = random.Random(f"demosite:{seed}:chrome:{path}")
+    spam = tuple(rng.sample(corpus.spam_other, 4)) if rng.random() < SPAM_SHARE else ()
     forum = "/thread-" in path
     numbers = (
         rng.randint(80, 9999),
@@ -66,6 +70,7 @@ def draw_chrome(corpus: Corpus, seed: int, path: str, upload: bool) -> Chrome:
         library=upload and rng.random() < LIBRARY_SHARE,
         editorial=rng.random() < EDITORIAL_SHARE,
         forum=forum,
+        spam=spam if not path.startswith("/m/") else (),
         more_after_extended=path.startswith("/m/"),
         numbers=numbers,
         jammers=tuple(_jammer(rng) for _ in range(2)) if forum else (),
@@ -90,6 +95,8 @@ def chrome_parts(chrome: Chrome, doc: Document, tx: Dress) -> ChromeParts:
         _forum(parts, chrome, doc, tx)
     if chrome.library:
         _library(parts, chrome, doc, tx)
+    if chrome.spam:
+        parts.middle.append(_div("ad2", tx("★".join(chrome.spam))))
     if chrome.more_after_extended and doc.extended:
         more = escape(tx("点击查看更多>>"), quote=False)
         parts.after.append(f'<div class="more"><a href="#top">{more}</a></div>\n')
@@ -131,6 +138,7 @@ def _library(parts: ChromeParts, chrome: Chrome, doc: Document, tx: Dress) -> No
     parts.head.append(_div("stat", tx(f"阅读:{reads}次 下载:{downloads}次")))
     parts.middle.append(_div("page-mark", tx(f"{title}.docx_第2页")))
     guide = [
+        "下载说明:",
         "1、下载文档前请自行甄别内容是否完整,平台不提供额外的编辑服务。",
         "2、本站资源下载后的文档均无水印,预览图片经过压缩,以下载的原文为准。",
         "3、如遇到无法下载的情况,请联系客服处理。",

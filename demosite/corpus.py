@@ -40,6 +40,7 @@ class Corpus:
     sources: tuple[str, ...]
     disclaimers: tuple[str, ...]
     spam: tuple[str, ...]  # lottery / casino / loan keywords for the injected SEO line
+    spam_other: tuple[str, ...]  # other spam, injected in the middle of some texts
     uploaders: tuple[str, ...]
     authors: tuple[str, ...]  # names some documents give as their author
 
@@ -91,6 +92,7 @@ def load_corpus() -> Corpus:
         sources=s["source"],
         disclaimers=s["disclaimer"],
         spam=s["spam"],
+        spam_other=s["spam_other"],
         uploaders=s["uploader"],
         authors=s["author"],
     )

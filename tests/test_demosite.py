@@ -343,6 +343,8 @@ FAMILIES = {  # issue 9's chrome families 7–11: a marker of each, in Simplifie
     "preview notice": "预览已结束",
     "infringement notice": "如有侵权请联系客服删除",
     "download instructions": "下载文档前请自行甄别",
+    "download instructions heading": "下载说明:",
+    "spam of other keywords": "★",
     "customer service": "客服QQ:",
     "unzip password": "解压密码:",
     "related downloads": "相关下载",
