@@ -1,8 +1,11 @@
 """Fetch one URL now (conditionally when known), archive it, and say what happened.
 
 A recrawl is answered as fast as the fetch allows: the page is archived in this process
-(no archive worker to start), a refused connection or failed DNS lookup is retried once,
-and Scrapy's own log stays quiet (the failure is the result's `error`).
+(no archive worker to start), a refused connection or a failed DNS lookup is the answer at
+once (no retry: the host that refused will refuse 0.3 s later too, and each failed
+connection costs Twisted's HostnameEndpoint 0.3 s), a dropped connection, a timeout or a
+5xx is retried once, robots.txt is asked for once, and Scrapy's own log stays quiet (the
+failure is the result's `error`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapy import Request
+from scrapy.settings import default_settings
 
 from crawler.profiles import SiteProfile, profile_for_urls
 from crawler.run import CrawlJob, run_crawl
@@ -19,10 +23,17 @@ from crawler.settings import crawl_settings
 from storage.engine import session_factory
 from storage.repository import run_captures
 
+_NOT_RETRIED = ("CannotResolveHostError", "DownloadConnectionRefusedError")
+
 # What a one-URL crawl changes in the crawl settings (crawler.settings.crawl_settings).
 RECRAWL_SETTINGS: dict[str, Any] = {
     "WENKU_ARCHIVE_INLINE": True,  # a second interpreter costs a second; the page, ms
-    "RETRY_TIMES": 1,  # a connection error or a 5xx: one retry, then the answer
+    "RETRY_TIMES": 1,
+    "RETRY_EXCEPTIONS": [
+        kind
+        for kind in default_settings.RETRY_EXCEPTIONS
+        if not (isinstance(kind, str) and kind.endswith(_NOT_RETRIED))
+    ],
     # Two requests (robots.txt, then the page): no politeness delay between them.
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
@@ -75,9 +86,8 @@ def recrawl(job: CrawlJob) -> RecrawlResult:
 
 
 class RobotsTxtAskedOnce:
-    """A recrawl asks for robots.txt once: a host that refuses it refuses the page too, and
-    the page's own fetch (retried once) says so. Each failed connection costs Twisted 0.3 s.
-    """
+    """A recrawl asks for robots.txt once: when the host does not answer it (a timeout, a
+    dropped connection), the page's own fetch, retried once, says what happened."""
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         if request.meta.get("dont_obey_robotstxt") and request.url.endswith("/robots.txt"):

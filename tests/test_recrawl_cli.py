@@ -4,6 +4,8 @@ a Prefect API (none configured, configured but down, a real one that records it)
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,7 +120,7 @@ def read_flow_run(api_url: str, run_id: Any) -> tuple[FlowRun, str, dict[str | N
     ],
     ids=["refused", "dns"],
 )
-def test_a_failure_is_one_line_exit_1_after_one_retry(
+def test_a_refused_connection_or_unknown_host_is_one_line_and_exit_1_at_once(
     url: str, error: str, sqlite_url: str, tmp_path: Path
 ) -> None:
     result = recrawl(url, sqlite_url, tmp_path)
@@ -127,6 +129,43 @@ def test_a_failure_is_one_line_exit_1_after_one_retry(
     assert line.startswith(f"wenku: recrawl of {url} failed: ") and error in line
     assert set(result.json()) >= CONTRACT and result.json()["outcome"] == "failed"
     stats = the_run(sqlite_url).stats or {}
-    # robots.txt asked once, the page twice (one retry): each a connection error
-    assert stats["downloader/exception_count"] == 3, stats
-    assert stats["retry/count"] == 1
+    # robots.txt once, the page once: the host that refused will refuse a retry too
+    assert stats["downloader/exception_count"] == 2, stats
+    assert "retry/count" not in stats
+
+
+def test_a_dropped_connection_is_retried_once(sqlite_url: str, tmp_path: Path) -> None:
+    with DroppingServer() as server:
+        result = recrawl(f"{server.url}/1.html", sqlite_url, tmp_path)
+    assert result.code == 1 and result.json()["outcome"] == "failed"
+    assert server.connections == 3  # robots.txt once, the page twice
+
+
+class DroppingServer:
+    """Accepts connections on loopback and closes each at once, counting them."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)  # looks at `done` between accepts
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> DroppingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+        self.listener.close()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()

@@ -6,6 +6,7 @@ stderr and no traceback unless --debug.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -159,9 +160,21 @@ def recrawl(
 
         result = recrawl_reported(job, _warn, run_state["debug"])
     emit_json(result.to_json()) if as_json else print_recrawl(result)
+    _end_quickly()
     if result.outcome == "failed":
         click.echo(f"wenku: recrawl of {url} failed: {result.error}", err=True)
         raise click.exceptions.Exit(1)
+
+
+def _end_quickly() -> None:
+    """The process ends now: its rows are committed, its WARC file closed, its connections
+    closed here. The interpreter's last garbage collections would walk every object Scrapy
+    and the cleaner loaded (0.3 s of a 1.3 s recrawl) to free memory the exit frees anyway.
+    """
+    from storage.engine import dispose_all
+
+    dispose_all()
+    gc.freeze()
 
 
 def _warn(message: str) -> None:
