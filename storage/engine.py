@@ -78,7 +78,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-HEAD_REVISION = "0005"  # the newest migration; tests/test_archive.py keeps this true
+HEAD_REVISION = "0006"  # the newest migration; tests/test_archive.py keeps this true
 
 
 # pg_advisory_lock's key for "this database's schema is being migrated" (any fixed bigint).

@@ -3,9 +3,11 @@
 The query is put in the normal form the archive stores (Traditional → Simplified,
 full-width → ASCII, …) and split on white space into terms; a document matches when each
 term occurs in its title or its body.
-- SQLite: terms of 3+ characters go through the FTS5 trigram index `documents_fts`.
-  Shorter terms (most Chinese words have two characters, less than one trigram) are
-  matched with LIKE, on the documents the other terms and the filters leave.
+- SQLite: terms of 3+ characters go through the FTS5 trigram index `documents_fts`,
+  which the archive writer fills after each commit (`index_new_documents`); documents
+  newer than the index's high-water mark are matched with LIKE meanwhile. Shorter terms
+  (most Chinese words have two characters, less than one trigram) are matched with LIKE,
+  on the documents the other terms and the filters leave.
 - PostgreSQL: ILIKE, which the pg_trgm GIN indexes serve for terms of 3+ characters.
 Ranking is the same on both: each occurrence in the title counts `TITLE_WEIGHT`, each in
 the body 1; ties go to the most recently published.
@@ -20,7 +22,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -36,6 +49,7 @@ SNIPPET_BEFORE = 30  # characters of context before the first hit
 SNIPPET_LENGTH = 100
 _TERMS = re.compile(r'"([^"]*)"|([^\s"]+)')
 _FTS = table("documents_fts", column("rowid"))
+_FTS_PROGRESS = table("documents_fts_progress", column("last_document_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +118,51 @@ def query_terms(text: str) -> list[str]:
 def _match(query: S, terms: list[str], dialect: str) -> S:
     long_terms = [term for term in terms if len(term) >= MIN_TRIGRAM]
     if dialect == "sqlite" and long_terms:
-        query = query.where(Document.id.in_(_fts_ids(long_terms)))
+        query = query.where(or_(Document.id.in_(_fts_ids(long_terms)), _unindexed(long_terms)))
         terms = [term for term in terms if len(term) < MIN_TRIGRAM]
     for term in terms:
-        query = query.where(
-            or_(
-                Document.title.icontains(term, autoescape=True),
-                Document.body.icontains(term, autoescape=True),
-            )
-        )
+        query = query.where(_contains(term))
     return query
+
+
+def _contains(term: str) -> ColumnElement[bool]:
+    return or_(
+        Document.title.icontains(term, autoescape=True),
+        Document.body.icontains(term, autoescape=True),
+    )
+
+
+def _unindexed(terms: list[str]) -> ColumnElement[bool]:
+    """Documents the full-text index does not hold yet (written since its last catch-up)."""
+    indexed_up_to = select(_FTS_PROGRESS.c.last_document_id).scalar_subquery()
+    return and_(Document.id > indexed_up_to, *(_contains(term) for term in terms))
+
+
+def index_new_documents(session: Session) -> int:
+    """Add the documents written since the last call to the SQLite full-text index.
+
+    One INSERT … SELECT a batch is cheaper than a trigger a row, and keeps the indexing
+    out of the archive writer's batch transaction. Returns how many were indexed.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return 0  # PostgreSQL's pg_trgm indexes are kept by the server itself
+    # The UPDATE comes first: it takes SQLite's write lock before anything is read.
+    session.execute(text(_CLAIM))
+    last = session.scalar(select(_FTS_PROGRESS.c.last_document_id)) or 0
+    newest = session.scalar(select(func.max(Document.id))) or 0
+    if newest <= last:
+        return 0
+    session.execute(text(_INDEX), {"last": last, "newest": newest})
+    session.execute(text(_ADVANCE), {"newest": newest})
+    return newest - last
+
+
+_CLAIM = "UPDATE documents_fts_progress SET last_document_id = last_document_id"
+_INDEX = (
+    "INSERT INTO documents_fts(rowid, title, body) "
+    "SELECT id, title, body FROM documents WHERE id > :last AND id <= :newest"
+)
+_ADVANCE = "UPDATE documents_fts_progress SET last_document_id = :newest"
 
 
 def _fts_ids(terms: list[str]) -> Select[int]:

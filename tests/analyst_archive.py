@@ -25,6 +25,7 @@ from pipeline.types import CleanDocument, PageRecord, Repairs
 from storage.archive import archive_batch, insert_ignoring_conflicts
 from storage.engine import session_factory, upgrade
 from storage.models import CrawlRun, Document, DocumentLink
+from storage.search import index_new_documents
 from tests.conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES, fresh_postgres_database
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -157,6 +158,8 @@ def build(url: str) -> Sample:
         archive_batch(session, _fetches(1, T1), nightly.id)
         _link_near_duplicates(session, "flood_v1", "flood_v2")
         _name_authors(session)
+    with session_factory(url).begin() as session:
+        index_new_documents(session)  # as the archive writer does after each commit
     return Sample(url, {key: document(key).content_hash for key in TEXTS})
 
 

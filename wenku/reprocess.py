@@ -24,6 +24,7 @@ from storage.archive import store_documents
 from storage.engine import session_factory, upgrade
 from storage.models import Capture, Document, Page
 from storage.repository import finish_run, start_run
+from storage.search import index_new_documents
 
 CHUNK = 200
 # Captures whose page carried a document; list pages, PDFs and errors have nothing to re-clean.
@@ -59,6 +60,7 @@ def reprocess(
                 _reprocess_article(session, article, cleaner, summary, touched)
     with sessions.begin() as session:
         summary.pages_updated = _refresh_pages(session, touched)
+        index_new_documents(session)
         finish_run(session, summary.run_id, "finished", summary.to_json())
     return summary
 
