@@ -7,6 +7,7 @@ Prefect flows start a fresh process for each (scrapy/scrapy#5350).
 from __future__ import annotations
 
 import json
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ class CrawlJob:
     only_urls: list[str] | None = None  # load just these known pages (a recrawl)
     min_revisit_days: float = 1.0
     max_revisit_days: float = 30.0
+    workers: int | None = None  # cleaning processes; None: cores - 1, at least 1
+    retry_seconds: float = 60.0  # how long the archive writer rides out a database outage
     settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,6 +65,11 @@ class CrawlSummary:
     def fetched(self) -> int:
         return sum(self.outcomes.values())
 
+    @property
+    def error(self) -> str | None:
+        error = self.stats.get("wenku/archiver_error")
+        return str(error) if error else None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -76,7 +84,12 @@ class CrawlSummary:
             # documents from pages the profile's URL rule (or the old default) would miss
             "documents_beyond_url_rule": self.stats.get(BEYOND_RULE, 0),
             "bytes_received": self.stats.get("downloader/response_bytes", 0),
-            "error": self.stats.get("wenku/archiver_error"),
+            "error": self.error,
+            "unarchived": self.stats.get("wenku/unarchived", 0),
+            "cpu": {
+                "crawler_seconds": self.stats.get("wenku/crawler_cpu_seconds"),
+                "archive_workers": self.stats.get("wenku/archive_workers", []),
+            },
         }
 
 
@@ -92,13 +105,32 @@ def run_crawl(job: CrawlJob) -> CrawlSummary:
     stats = _crawl(job, run_id, known)
     seconds = time.monotonic() - started
     status = _status(stats)
-    with sessions.begin() as session:
+    outcomes, totals = _finish(job, run_id, status, stats)
+    return CrawlSummary(run_id, status, seconds, outcomes, totals, stats)
+
+
+def _finish(
+    job: CrawlJob, run_id: int, status: str, stats: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Record how the run ended, riding out a database outage as the archive writer does."""
+    from crawler.writer import ArchiveUnavailable, retrying
+
+    def record(session: Any) -> tuple[dict[str, int], dict[str, int]]:
         outcomes = outcome_counts(session, run_id)
         rule = job.profile.url_rule_matches
         stats[BEYOND_RULE] = documents_beyond_url_rule(session, run_id, rule)
         finish_run(session, run_id, status, _jsonable({**stats, "outcomes": outcomes}))
-        totals = archive_totals(session)
-    return CrawlSummary(run_id, status, seconds, outcomes, totals, stats)
+        return outcomes, archive_totals(session)
+
+    try:
+        return retrying(session_factory(job.db_url), record, job.retry_seconds)
+    except ArchiveUnavailable as exc:
+        earlier = stats.get("wenku/archiver_error")
+        raise ArchiveUnavailable(
+            f"{earlier}; and run {run_id} could not be marked {status}: {exc}"
+            if earlier
+            else f"run {run_id} could not be marked {status}: {exc}"
+        ) from exc
 
 
 def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +142,8 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
         "WENKU_PROGRESS": job.progress,
         "WENKU_MIN_REVISIT_DAYS": job.min_revisit_days,
         "WENKU_MAX_REVISIT_DAYS": job.max_revisit_days,
+        "WENKU_ARCHIVE_WORKERS": job.workers or 0,
+        "WENKU_ARCHIVE_RETRY_SECONDS": job.retry_seconds,
         **({"JOBDIR": str(job.jobdir)} if job.jobdir else {}),
         **job.settings,
     }
@@ -124,6 +158,8 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
     )
     process.start()
     assert crawler.stats is not None
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    crawler.stats.set_value("wenku/crawler_cpu_seconds", round(own.ru_utime + own.ru_stime, 3))
     return crawler.stats.get_stats()
 
 

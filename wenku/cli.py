@@ -114,10 +114,14 @@ def crawl(
         jobdir=jobdir,
         min_revisit_days=settings.min_revisit_days,
         max_revisit_days=settings.max_revisit_days,
+        workers=settings.archive_workers,
+        retry_seconds=settings.archive_retry_seconds,
         settings={"LOG_LEVEL": "INFO"} if run_state["debug"] else {},
     )
     summary = run_crawl(job)
     emit_json(summary.to_json()) if as_json else print_summary(summary, f"crawl of {profile.name}")
+    if summary.error:
+        click.echo(f"wenku: crawl failed: {summary.error}", err=True)
     _exit_for(summary.status)
 
 

@@ -19,6 +19,7 @@ from crawler.profiles import ProfileError, SiteProfile, profile_for_urls
 DEFAULT_DB_URL = "sqlite:///wenku.db"
 DEFAULT_WARC_DIR = "warc"
 DEFAULT_WARC_MAX_MB = 512  # a WARC file is closed and a new one begun past this size
+DEFAULT_ARCHIVE_RETRY_SECONDS = 60.0  # how long the archive writer rides out a DB outage
 DEFAULT_CONFIG_FILE = "wenku.toml"
 DEFAULT_NIGHTLY_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -37,6 +38,8 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     min_revisit_days: float = 1.0
     max_revisit_days: float = 30.0
+    archive_workers: int | None = None  # None: cores - 1, at least 1
+    archive_retry_seconds: float = DEFAULT_ARCHIVE_RETRY_SECONDS
     sites: dict[str, SiteProfile] = field(default_factory=dict)
 
     def site_for_url(self, url: str) -> SiteProfile | None:
@@ -70,6 +73,10 @@ def load_settings(db_url: str | None = None, config_file: str | None = None) -> 
         nightly_cron=schedule.get("cron", DEFAULT_NIGHTLY_CRON),
         timezone=schedule.get("timezone", DEFAULT_TIMEZONE),
         min_revisit_days=float(schedule.get("min_revisit_days", 1.0)),
+        archive_workers=_workers(archive.get("workers")),
+        archive_retry_seconds=_seconds(
+            archive.get("retry_seconds", DEFAULT_ARCHIVE_RETRY_SECONDS), "retry_seconds"
+        ),
         max_revisit_days=float(schedule.get("max_revisit_days", 30.0)),
         sites={name: _profile(name, spec) for name, spec in data.get("sites", {}).items()},
     )
@@ -79,6 +86,16 @@ def _positive_int(value: Any, name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"[archive] {name} must be a whole number of at least 1, not {value!r}")
     return value
+
+
+def _workers(value: Any) -> int | None:
+    return None if value is None else _positive_int(value, "workers")
+
+
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"[archive] {name} must be a number of seconds, not {value!r}")
+    return float(value)
 
 
 def _read_config(path: str | None) -> dict[str, Any]:
