@@ -82,7 +82,8 @@ def store_documents(
     if not by_hash:
         return {}, set()
     known = _ids_for(session, by_hash)
-    rows = [_document_row(*by_hash[h]) for h in by_hash if h not in known]
+    # In one order for every writer: two inserting the same texts wait, never deadlock.
+    rows = [_document_row(*by_hash[h]) for h in sorted(by_hash) if h not in known]
     fresh = _insert_returning_hashes(session, rows)
     if known:
         newest = max(seen_at for _, seen_at in by_hash.values())
@@ -117,11 +118,11 @@ class _BatchWriter:
 
     def write(self, items: Sequence[Cleaned]) -> list[Outcome]:
         self._store_documents(items)
-        pages = self._load_pages({item.fetch.url for item in items})
+        pages = self._lock_pages(items)
         captures = []
         outcomes: list[Outcome] = []
         for item in items:
-            page = pages.get(item.fetch.url) or self._new_page(item, pages)
+            page = pages[item.fetch.url]
             outcome = self._apply(item, page)
             outcomes.append(outcome)
             captures.append((item, page, outcome))
@@ -136,22 +137,20 @@ class _BatchWriter:
         bodies = {doc.content_hash: doc.body for doc, _ in docs}
         self.fresh_bodies = {self.doc_ids[h]: bodies[h] for h in self.unclaimed}
 
-    def _load_pages(self, urls: set[str]) -> dict[str, Page]:
-        found = self.session.scalars(select(Page).where(Page.url.in_(urls)))
-        return {page.url: page for page in found}
+    def _lock_pages(self, items: Sequence[Cleaned]) -> dict[str, Page]:
+        """The batch's pages, created when new, locked (PostgreSQL) in URL order.
 
-    def _new_page(self, item: Cleaned, pages: dict[str, Page]) -> Page:
-        fetch = item.fetch
-        page = Page(
-            url=fetch.url,
-            site=fetch.site,
-            first_seen_at=fetch.fetched_at,
-            fetch_count=0,
-            change_count=0,
-        )
-        self.session.add(page)
-        pages[fetch.url] = page
-        return page
+        Another writer archiving the same page waits for this transaction and then reads
+        its counts, so that no fetch_count or document is lost between two writers.
+        """
+        first: dict[str, Fetch] = {}
+        for item in items:
+            first.setdefault(item.fetch.url, item.fetch)
+        rows = [_page_row(first[url]) for url in sorted(first)]
+        insert_ignoring_conflicts(self.session, Page, rows)
+        query = select(Page).where(Page.url.in_(sorted(first))).order_by(Page.url)
+        found = self.session.scalars(query.with_for_update())
+        return {page.url: page for page in found}
 
     def _apply(self, item: Cleaned, page: Page) -> Outcome:
         fetch = item.fetch
@@ -243,6 +242,16 @@ class _BatchWriter:
                     }
                 )
         insert_ignoring_conflicts(self.session, DocumentLink, rows)
+
+
+def _page_row(fetch: Fetch) -> dict[str, Any]:
+    return {
+        "url": fetch.url,
+        "site": fetch.site,
+        "first_seen_at": fetch.fetched_at,
+        "fetch_count": 0,
+        "change_count": 0,
+    }
 
 
 def _documents_of(item: Cleaned) -> list[CleanDocument]:

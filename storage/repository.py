@@ -44,7 +44,7 @@ def remember_links(session: Session, found: list[Discovered]) -> None:
             "fetch_count": 0,
             "change_count": 0,
         }
-        for d in {d.url: d for d in found}.values()
+        for d in sorted({d.url: d for d in found}.values(), key=lambda d: d.url)
     ]
     insert_ignoring_conflicts(session, Page, rows)
 
