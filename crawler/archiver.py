@@ -27,9 +27,10 @@ from pipeline.provenance import Discovered, Fetch
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ArchiveTarget", "Archiver", "ArchiverFailed", "default_workers"]
+__all__ = ["ARCHIVED", "ArchiveTarget", "Archiver", "ArchiverFailed", "default_workers"]
 
 QUEUE_SIZE = 64
+ARCHIVED = object()  # Scrapy signal: `urls` were committed to the archive
 STOP_TIMEOUT = 300.0  # past the writer's own retry budget: then every worker is ended
 
 
@@ -70,6 +71,7 @@ class Archiver:
         self._closing = False
         self.counts: Counter[str] = Counter()
         self.usage: list[dict[str, Any]] = []
+        self.archived: list[str] = []  # URLs committed since the pipeline last looked
         self.failure: str | None = None  # why the crawl must stop
         self.broken = False  # a worker died: nothing more can be handed over
 
@@ -137,6 +139,7 @@ class Archiver:
     def _take(self, message: dict[str, Any]) -> None:
         if "counts" in message:
             self.counts.update(message["counts"])
+            self.archived.extend(message.get("archived", ()))
         if "usage" in message:
             self.usage.append(message["usage"])
         if "error" in message and self.failure is None:

@@ -17,7 +17,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import task
 
-from crawler.archiver import Archiver, ArchiverFailed, ArchiveTarget, default_workers
+from crawler.archiver import (
+    ARCHIVED,
+    Archiver,
+    ArchiverFailed,
+    ArchiveTarget,
+    default_workers,
+)
 from pipeline.provenance import Discovered, Fetch
 
 PUMP_SECONDS = 0.05
@@ -76,11 +82,13 @@ class ArchivePipeline:
             self.archiver.close()
         finally:
             self._update_stats()
+            self._report_archived()
             self._stats.set_value("wenku/archive_workers", self.archiver.usage)
 
     def _tick(self) -> None:
         self.archiver.pump()
         self._update_stats()
+        self._report_archived()
         if self.archiver.failure is not None:
             self._stop_crawl()
 
@@ -97,6 +105,11 @@ class ArchivePipeline:
             return
         self._closing = True
         deferred_from_coro(engine.close_spider_async(reason="archive_failed"))
+
+    def _report_archived(self) -> None:
+        urls, self.archiver.archived = self.archiver.archived, []
+        if urls:
+            self.crawler.signals.send_catch_log(ARCHIVED, urls=urls)
 
     def _update_stats(self) -> None:
         for outcome, count in self.archiver.counts.items():

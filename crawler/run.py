@@ -49,6 +49,8 @@ class CrawlJob:
     max_revisit_days: float = 30.0
     workers: int | None = None  # cleaning processes; None: cores - 1, at least 1
     retry_seconds: float = 60.0  # how long the archive writer rides out a database outage
+    frontier: str | None = None  # redis://…: share the crawl with other processes there
+    frontier_run: str | None = None  # which shared crawl (default: the flow run, else today)
     settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -145,6 +147,7 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
         "WENKU_ARCHIVE_WORKERS": job.workers or 0,
         "WENKU_ARCHIVE_RETRY_SECONDS": job.retry_seconds,
         **({"JOBDIR": str(job.jobdir)} if job.jobdir else {}),
+        **_frontier(job),
         **job.settings,
     }
     process = CrawlerProcess(crawl_settings(job.profile, overrides))
@@ -161,6 +164,14 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
     own = resource.getrusage(resource.RUSAGE_SELF)
     crawler.stats.set_value("wenku/crawler_cpu_seconds", round(own.ru_utime + own.ru_stime, 3))
     return crawler.stats.get_stats()
+
+
+def _frontier(job: CrawlJob) -> dict[str, Any]:
+    if not job.frontier:
+        return {}
+    from crawler.frontier import frontier_key, frontier_settings
+
+    return frontier_settings(job.frontier, frontier_key(job.profile.name, job.frontier_run))
 
 
 def _status(stats: dict[str, Any]) -> str:

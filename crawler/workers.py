@@ -255,9 +255,14 @@ class _WriterLoop:
         if not batch:
             return
         try:
-            self.outbox.put({"counts": self.writer.write(batch)})
+            counts = self.writer.write(batch)
         except ArchiveUnavailable as exc:  # the crawler stops; WARC only from here on
             self.outbox.put({"error": str(exc)})
+            return
+        archived = (
+            [] if self.writer.failure else [i.fetch.url for i in batch if isinstance(i, Cleaned)]
+        )
+        self.outbox.put({"counts": counts, "archived": archived})
 
 
 def _raise_parent_gone(_signum: int, _frame: Any) -> None:

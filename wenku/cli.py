@@ -85,6 +85,16 @@ def demo(settings: Settings, as_json: bool, pages: int) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Scrapy JOBDIR: an interrupted crawl run again with the same one resumes.",
 )
+@click.option(
+    "--frontier",
+    metavar="URL",
+    help="redis://… shared by several crawl processes (default: [frontier] url in the config).",
+)
+@click.option(
+    "--frontier-run",
+    metavar="NAME",
+    help="Which shared crawl to join (default: env WENKU_FLOW_RUN_ID, else today's date).",
+)
 def crawl(
     settings: Settings,
     as_json: bool,
@@ -95,8 +105,14 @@ def crawl(
     due_only: bool,
     kind: str,
     jobdir: Path | None,
+    frontier: str | None,
+    frontier_run: str | None,
 ) -> None:
-    """Crawl a document library from its start URL(s) and archive every page."""
+    """Crawl a document library from its start URL(s) and archive every page.
+
+    With --frontier, any number of processes (on any machines) run the same command and
+    share the crawl: each URL is fetched once across all, and each exits when it is done.
+    """
     from crawler.run import CrawlJob, run_crawl
     from wenku.jobs import crawl_profile
     from wenku.output import print_summary
@@ -116,6 +132,8 @@ def crawl(
         max_revisit_days=settings.max_revisit_days,
         workers=settings.archive_workers,
         retry_seconds=settings.archive_retry_seconds,
+        frontier=_frontier_url(frontier) or settings.frontier_url,
+        frontier_run=frontier_run,
         settings={"LOG_LEVEL": "INFO"} if run_state["debug"] else {},
     )
     summary = run_crawl(job)
@@ -383,6 +401,12 @@ def schedule(settings: Settings, as_json: bool, port: int) -> None:
     export_settings(flags["db_url"], flags["config_file"])
     run_schedule(settings, port, emit_json if as_json else print_serving)
     click.echo("wenku schedule: stopped", err=True)
+
+
+def _frontier_url(url: str | None) -> str | None:
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise UserError(f"--frontier must be a redis:// URL, not {url!r}")
+    return url
 
 
 def _exit_for(status: str) -> None:

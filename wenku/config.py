@@ -40,6 +40,7 @@ class Settings:
     max_revisit_days: float = 30.0
     archive_workers: int | None = None  # None: cores - 1, at least 1
     archive_retry_seconds: float = DEFAULT_ARCHIVE_RETRY_SECONDS
+    frontier_url: str | None = None  # redis://…: crawls share their frontier there
     sites: dict[str, SiteProfile] = field(default_factory=dict)
 
     def site_for_url(self, url: str) -> SiteProfile | None:
@@ -78,6 +79,9 @@ def load_settings(db_url: str | None = None, config_file: str | None = None) -> 
             archive.get("retry_seconds", DEFAULT_ARCHIVE_RETRY_SECONDS), "retry_seconds"
         ),
         max_revisit_days=float(schedule.get("max_revisit_days", 30.0)),
+        frontier_url=_frontier_url(
+            os.environ.get("WENKU_FRONTIER_URL") or data.get("frontier", {}).get("url")
+        ),
         sites={name: _profile(name, spec) for name, spec in data.get("sites", {}).items()},
     )
 
@@ -85,6 +89,14 @@ def load_settings(db_url: str | None = None, config_file: str | None = None) -> 
 def _positive_int(value: Any, name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"[archive] {name} must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _frontier_url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"[frontier] url must be a redis:// URL, not {value!r}")
     return value
 
 

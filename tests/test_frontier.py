@@ -1,0 +1,136 @@
+"""Several crawl processes sharing one crawl through a Redis frontier, into one PostgreSQL
+archive (issue 12, item 4), against the demo site on loopback and the real servers.
+
+Each test uses a frontier run name of its own (so a key prefix of its own in Redis) and
+a PostgreSQL database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from demosite import DemoServer
+from storage.engine import session_factory, upgrade
+from storage.models import Document, Page
+from tests.conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES, fresh_postgres_database
+
+REDIS_URL = os.environ.get("WENKU_TEST_REDIS_URL")
+SKIP_REDIS = (
+    "frontier tests need Redis: set WENKU_TEST_REDIS_URL=redis://127.0.0.1:6379/0 (.ci/run does)"
+)
+PAGES = 60
+DEADLINE = 300.0
+# Fetched more than once by design: each process reads robots.txt; flaky pages are retried.
+RETRIED = ("/robots.txt", "/flaky/")
+
+
+@pytest.fixture
+def frontier() -> Iterator[str]:
+    if not REDIS_URL:
+        pytest.skip(SKIP_REDIS)
+    import redis
+
+    run = f"test-{uuid.uuid4().hex[:12]}"
+    yield run
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"wenku:*:{run}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def archives() -> Iterator[tuple[str, str]]:
+    """Two empty PostgreSQL archives: the shared crawl's and a single process's."""
+    if not POSTGRES_URL:
+        pytest.skip(SKIP_POSTGRES)
+    with (
+        fresh_postgres_database(POSTGRES_URL) as shared,
+        fresh_postgres_database(POSTGRES_URL) as single,
+    ):
+        upgrade(shared)
+        upgrade(single)
+        yield shared, single
+
+
+def start(url: str, db_url: str, warc: Path, *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "wenku", "crawl", url + "/", "--db", db_url]
+    command += ["--warc-dir", str(warc), "--json", *extra]
+    env = {**os.environ, "WENKU_DB_URL": ""}
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def finish(processes: list[subprocess.Popen[str]]) -> list[tuple[int, str]]:
+    try:
+        return [(p.wait(DEADLINE), p.communicate()[1]) for p in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+
+def archive_of(db_url: str, base: str) -> tuple[set[str], set[str]]:
+    """The page paths and document hashes an archive holds."""
+    with session_factory(db_url)() as session:
+        paths = {url.removeprefix(base) for url in session.scalars(select(Page.url))}
+        hashes = set(session.scalars(select(Document.content_hash)))
+    return paths, hashes
+
+
+def single_crawl(server: DemoServer, db_url: str, tmp: Path) -> tuple[set[str], set[str]]:
+    [(code, err)] = finish([start(server.url, db_url, tmp / "single")])
+    assert code == 0, err[-2000:]
+    return archive_of(db_url, server.url)
+
+
+def test_two_processes_share_one_crawl_and_archive_what_one_would(
+    frontier: str, archives: tuple[str, str], tmp_path: Path
+) -> None:
+    shared, single = archives
+    flags = ("--frontier", str(REDIS_URL), "--frontier-run", frontier)
+    with DemoServer(pages=PAGES, seed=7, night=1) as server:
+        crawls = [start(server.url, shared, tmp_path / f"w{n}", *flags) for n in range(2)]
+        results = finish(crawls)  # an empty frontier ends both
+        fetched = Counter(entry.path for entry in server.request_log)
+        server.request_log.clear()
+        expected = single_crawl(server, single, tmp_path)
+    for code, err in results:
+        assert code == 0, err[-2000:]
+    twice = [path for path, n in fetched.items() if n > 1 and not path.startswith(RETRIED)]
+    assert twice == []  # each URL fetched once across both processes
+    assert archive_of(shared, server.url) == expected
+
+
+def test_one_of_two_killed_the_other_finishes_and_nothing_is_lost(
+    frontier: str, archives: tuple[str, str], tmp_path: Path
+) -> None:
+    shared, single = archives
+    flags = ("--frontier", str(REDIS_URL), "--frontier-run", frontier)
+    with DemoServer(pages=PAGES * 3, seed=7, night=1) as server:
+        victim = start(server.url, shared, tmp_path / "victim", *flags)
+        survivor = start(server.url, shared, tmp_path / "survivor", *flags)
+        deadline = time.monotonic() + DEADLINE
+        while len(server.request_log) < 40:
+            assert time.monotonic() < deadline and survivor.poll() is None, "no progress"
+            time.sleep(0.1)
+        victim.send_signal(signal.SIGKILL)
+        [(code, err)] = finish([survivor])
+        finish([victim])
+        server.request_log.clear()
+        expected = single_crawl(server, single, tmp_path)
+    assert code == 0, err[-2000:]
+    assert archive_of(shared, server.url) == expected
