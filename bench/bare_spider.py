@@ -7,6 +7,7 @@ processing at all. Prints its Scrapy stats as JSON.
 from __future__ import annotations
 
 import json
+import resource
 import sys
 
 from scrapy import Request, Spider
@@ -44,6 +45,8 @@ def main(url: str) -> None:
     process.crawl(crawler, start_url=url)
     process.start()
     assert crawler.stats is not None
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    crawler.stats.set_value("cpu_seconds", own.ru_utime + own.ru_stime)
     print(json.dumps(crawler.stats.get_stats(), default=str))
 
 
