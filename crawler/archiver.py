@@ -31,6 +31,7 @@ __all__ = ["ARCHIVED", "ArchiveTarget", "Archiver", "ArchiverFailed", "default_w
 
 QUEUE_SIZE = 64
 ARCHIVED = object()  # Scrapy signal: `urls` were committed to the archive
+DISCOVERED_BATCH = 200
 STOP_TIMEOUT = 300.0  # past the writer's own retry budget: then every worker is ended
 
 
@@ -66,7 +67,8 @@ class Archiver:
             name="wenku-writer",
             daemon=True,
         )
-        self._waiting: deque[tuple[Fetch | Discovered, defer.Deferred[None]]] = deque()
+        self._waiting: deque[tuple[Fetch | tuple[Discovered, ...], defer.Deferred[None]]] = deque()
+        self._discovered: list[Discovered] = []
         self._seq = 0
         self._closing = False
         self.counts: Counter[str] = Counter()
@@ -80,11 +82,27 @@ class Archiver:
             process.start()
 
     def hand(self, item: Fetch | Discovered) -> defer.Deferred[None]:
-        """Queue `item` for archiving; fires once a worker has it, in the order handed."""
+        """Queue `item` for archiving; fires once a worker has it, in the order handed.
+
+        Links found (Discovered) go in bulk, a tuple at a time: their order is no matter,
+        and a page has dozens of them.
+        """
+        if isinstance(item, Discovered):
+            self._discovered.append(item)
+            if len(self._discovered) >= DISCOVERED_BATCH:
+                self._send_discovered()
+            return defer.succeed(None)
         handed: defer.Deferred[None] = defer.Deferred()
         self._waiting.append((item, handed))
         self.pump()
         return handed
+
+    def _send_discovered(self) -> None:
+        if self._discovered:
+            unwatched: defer.Deferred[None] = defer.Deferred()
+            unwatched.addErrback(lambda _failure: None)  # counted as unarchived if it fails
+            self._waiting.append((tuple(self._discovered), unwatched))
+            self._discovered = []
 
     def pump(self) -> int:
         """Move waiting items onto the queue while it has room; return how many still wait.
@@ -93,6 +111,8 @@ class Archiver:
         items keep flowing; only a dead worker makes them fail (counted as unarchived).
         """
         self.poll()
+        if not self._waiting:
+            self._send_discovered()
         while self._waiting and not self.broken:
             item, handed = self._waiting[0]
             try:
@@ -120,12 +140,20 @@ class Archiver:
 
     def close(self) -> Counter[str]:
         """Let the workers finish what they hold and end; at most STOP_TIMEOUT seconds."""
-        self._closing = True
         deadline = time.monotonic() + STOP_TIMEOUT
+        self._send_discovered()
+        while self.pump() and not self.broken and time.monotonic() < deadline:
+            time.sleep(0.05)  # the last links found, and any fetch still waiting
+        self._closing = True
         self._fail_waiting()
         self._send(self._tasks, [STOP] * len(self.cleaners), self.cleaners, deadline)
         self._wait(self.cleaners, deadline)
-        self._send(self._results, [FINAL], [self.writer], deadline)
+        if any(p.exitcode not in (0, None) for p in self.cleaners):
+            # A cleaner killed mid-message may have cut the results pipe (and kept its
+            # lock): tell the writer by signal to keep what it holds and leave.
+            self.writer.terminate()
+        else:
+            self._send(self._results, [FINAL], [self.writer], deadline)
         self._wait([self.writer], deadline)
         self._end_survivors()
         self.poll()

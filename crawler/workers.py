@@ -141,7 +141,9 @@ def clean_article(fetch: Fetch) -> list[Cleaned]:
     return joined_article([clean_fetch(page) for page in fetch.with_parts()])
 
 
-def clean_item(item: Fetch | Discovered) -> list[Cleaned] | Discovered:
+def clean_item(
+    item: Fetch | tuple[Discovered, ...],
+) -> list[Cleaned] | tuple[Discovered, ...]:
     return clean_article(item) if isinstance(item, Fetch) else item
 
 
@@ -277,7 +279,8 @@ def _get(channel: Any, timeout: float) -> Any:
 
 
 def _flat(released: list[Any]) -> list[Cleaned | Discovered]:
-    """What the cleaners sent, one by one: an article's pages come as a list."""
+    """What the cleaners sent, one by one: an article's pages come as a list, the links
+    found in bulk as a tuple."""
     flat: list[Cleaned | Discovered] = []
     for item in released:
         if isinstance(item, list | tuple):

@@ -112,7 +112,8 @@ def documents_beyond_url_rule(session: Session, run_id: int, rule: Callable[[str
     matched: set[int | None] = set()
     missed: set[int | None] = set()
     for url, document_id in session.execute(query):
-        (matched if rule(url) else missed).add(document_id)
+        if document_id is not None:
+            (matched if rule(url) else missed).add(document_id)
     return len(missed - matched)
 
 

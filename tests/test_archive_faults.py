@@ -147,7 +147,7 @@ def _has_run(database: str) -> bool:
 def test_a_dead_cleaner_ends_the_crawl_and_marks_the_run_failed(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    with DemoServer(pages=300, seed=7, night=1) as server:
+    with DemoServer(pages=1000, seed=7, night=1) as server:
         crawl = start_crawl(server, sqlite_url, tmp_path)
         with reaped(crawl):
             wait_for(lambda: len(server.request_log) > 20, "some fetches")
@@ -177,7 +177,7 @@ def workers_of(pid: int) -> list[int]:
 def test_a_killed_crawl_leaves_no_worker_and_commits_what_it_kept(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    with DemoServer(pages=300, seed=7, night=1) as server:
+    with DemoServer(pages=1000, seed=7, night=1) as server:
         crawl = start_crawl(server, sqlite_url, tmp_path)
         with reaped(crawl):
             wait_for(lambda: len(server.request_log) > 60, "some fetches")
