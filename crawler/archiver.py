@@ -84,14 +84,15 @@ class Archiver:
     def hand(self, item: Fetch | Discovered) -> defer.Deferred[None]:
         """Queue `item` for archiving; fires once a worker has it, in the order handed.
 
-        Links found (Discovered) go in bulk, a tuple at a time: their order is no matter,
-        and a page has dozens of them.
+        Links found (Discovered) go in bulk, a tuple at a time (a page has dozens), ahead
+        of the next fetch: a page's links are archived no later than the page after it.
         """
         if isinstance(item, Discovered):
             self._discovered.append(item)
             if len(self._discovered) >= DISCOVERED_BATCH:
                 self._send_discovered()
             return defer.succeed(None)
+        self._send_discovered()
         handed: defer.Deferred[None] = defer.Deferred()
         self._waiting.append((item, handed))
         self.pump()
