@@ -28,13 +28,16 @@ def nightly_crawl(
     retries: int = 2,
     retry_delay_seconds: float = 300.0,
     grace_seconds: float = 30.0,
+    processes: int = 1,
 ) -> list[dict[str, Any]]:
-    """Crawl `sites` (default: every site in the configuration) with `--due-only`."""
+    """Crawl `sites` (default: every site in the configuration) with `--due-only`;
+    `processes` > 1 crawls each site with that many processes on the Redis frontier."""
     logger = get_run_logger()
     names = _site_names(sites)
     started = time.monotonic()
     crawl = crawl_site.with_options(retries=retries, retry_delay_seconds=retry_delay_seconds)
-    results = [_crawl_one(crawl, name, timeout_minutes * 60, grace_seconds) for name in names]
+    timeout = timeout_minutes * 60
+    results = [_crawl_one(crawl, name, timeout, grace_seconds, processes) for name in names]
     markdown = nightly_markdown(results, time.monotonic() - started)
     create_markdown_artifact(markdown, key="nightly-crawl", description="wenku nightly crawl")
     errors = [str(result.error) for result in results if result.error]
@@ -44,9 +47,11 @@ def nightly_crawl(
     return [result.summary for result in results]
 
 
-def _crawl_one(crawl: Any, site: str, timeout: float, grace: float) -> SiteResult:
+def _crawl_one(
+    crawl: Any, site: str, timeout: float, grace: float, processes: int = 1
+) -> SiteResult:
     try:
-        return SiteResult(site, crawl(site, timeout, grace))
+        return SiteResult(site, crawl(site, timeout, grace, processes))
     except CrawlFailed as exc:
         return SiteResult(site, exc.result or {}, str(exc))
 

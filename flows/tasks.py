@@ -6,8 +6,11 @@ A failed child raises `CrawlFailed` (retried by the task's retry policy); a usag
 
 from __future__ import annotations
 
+import contextvars
 import shutil
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +48,45 @@ def retryable(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> boo
 
 @task(name="crawl-site", retries=2, retry_delay_seconds=60, retry_condition_fn=retryable)
 def crawl_site(
-    site: str, timeout_seconds: float, grace_seconds: float = GRACE_SECONDS
+    site: str, timeout_seconds: float, grace_seconds: float = GRACE_SECONDS, processes: int = 1
 ) -> dict[str, Any]:
-    """`wenku crawl --site SITE --due-only --kind nightly` with a JOBDIR kept for retries."""
+    """`wenku crawl --site SITE --due-only --kind nightly` with a JOBDIR kept for retries.
+
+    `processes` > 1 fans the site out to that many crawl processes sharing the Redis
+    frontier of the configuration (`[frontier] url`), one crawl keyed by this flow run.
+    """
     jobdir = site_jobdir(site, flow_run_id())
-    args = ["crawl", "--site", site, "--due-only", "--kind", "nightly", "--jobdir", str(jobdir)]
-    summary = _run(f"crawl of {site}", [*args, "--json"], timeout_seconds, grace_seconds)
+    args = ["crawl", "--site", site, "--due-only", "--kind", "nightly", "--json"]
+    if processes > 1 and not load_settings().frontier_url:
+        raise CrawlUsageError(f"crawl of {site} in {processes} processes needs [frontier] url")
+    runs = [
+        [*args, "--jobdir", str(jobdir / str(n) if processes > 1 else jobdir)]
+        for n in range(processes)
+    ]
+
+    def crawl(run: list[str]) -> dict[str, Any]:
+        return _run(f"crawl of {site}", run, timeout_seconds, grace_seconds)
+
+    with ThreadPoolExecutor(processes) as pool:  # each thread with the task run's context
+        futures = [pool.submit(contextvars.copy_context().run, crawl, run) for run in runs]
+        summaries = [future.result() for future in futures]
     shutil.rmtree(jobdir, ignore_errors=True)  # finished: the next night starts afresh
-    return summary
+    return summaries[0] if processes == 1 else _merged(summaries)
+
+
+def _merged(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One summary for a site crawled by several processes."""
+    outcomes: Counter[str] = Counter()
+    for summary in summaries:
+        outcomes.update(summary.get("outcomes") or {})
+    return {
+        **summaries[0],
+        "run_id": ",".join(str(summary.get("run_id")) for summary in summaries),
+        "fetched": sum(int(summary.get("fetched", 0)) for summary in summaries),
+        "seconds": max(float(summary.get("seconds", 0)) for summary in summaries),
+        "outcomes": dict(outcomes),
+        "processes": summaries,
+    }
 
 
 @task(name="recrawl-page", retries=2, retry_delay_seconds=10, retry_condition_fn=retryable)
