@@ -175,7 +175,8 @@ def cpu_report(bare: dict, night: dict) -> None:
 
 def _workers_line(summary: dict) -> str:
     workers = summary["cpu"]["archive_workers"]
-    return ", ".join(f"{w['role']} {w['peak_rss_mb']:.0f} MB" for w in workers)
+    crawler = f"crawler {summary['cpu'].get('crawler_peak_rss_mb') or 0:.0f} MB, "
+    return crawler + ", ".join(f"{w['role']} {w['peak_rss_mb']:.0f} MB" for w in workers)
 
 
 def _load() -> str:

@@ -18,6 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from crawler.profiles import SiteProfile
 from crawler.settings import crawl_settings
 from crawler.spiders.library import LibrarySpider
+from crawler.workers import peak_rss_bytes
 from storage.engine import ensure_current, session_factory
 from storage.repository import (
     archive_totals,
@@ -90,6 +91,7 @@ class CrawlSummary:
             "unarchived": self.stats.get("wenku/unarchived", 0),
             "cpu": {
                 "crawler_seconds": self.stats.get("wenku/crawler_cpu_seconds"),
+                "crawler_peak_rss_mb": self.stats.get("wenku/crawler_peak_rss_mb"),
                 "archive_workers": self.stats.get("wenku/archive_workers", []),
             },
         }
@@ -163,6 +165,7 @@ def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:
     assert crawler.stats is not None
     own = resource.getrusage(resource.RUSAGE_SELF)
     crawler.stats.set_value("wenku/crawler_cpu_seconds", round(own.ru_utime + own.ru_stime, 3))
+    crawler.stats.set_value("wenku/crawler_peak_rss_mb", round(peak_rss_bytes() / 2**20, 1))
     return crawler.stats.get_stats()
 
 
