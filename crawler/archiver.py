@@ -22,12 +22,27 @@ from typing import Any
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
-from crawler.workers import FINAL, STOP, ArchiveTarget, cleaner_main, writer_main
-from pipeline.provenance import Discovered, Fetch
+from crawler.workers import (
+    FINAL,
+    STOP,
+    ArchiveTarget,
+    clean_article,
+    cleaner_main,
+    describe,
+    writer_main,
+)
+from pipeline.provenance import Cleaned, Discovered, Fetch
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ARCHIVED", "ArchiveTarget", "Archiver", "ArchiverFailed", "default_workers"]
+__all__ = [
+    "ARCHIVED",
+    "ArchiveTarget",
+    "Archiver",
+    "ArchiverFailed",
+    "InlineArchiver",
+    "default_workers",
+]
 
 QUEUE_SIZE = 64
 ARCHIVED = object()  # Scrapy signal: `urls` were committed to the archive
@@ -221,3 +236,60 @@ def _get_nowait(channel: Any) -> Any:
         return channel.get_nowait()
     except queue.Empty:
         return None
+
+
+class InlineArchiver:
+    """The archiving done in this process as each fetch arrives (`WENKU_ARCHIVE_INLINE`).
+
+    For a recrawl of one URL, spawning workers (interpreters importing the cleaner and the
+    storage layer again) costs more than a second; the page itself, milliseconds.
+    """
+
+    def __init__(self, target: ArchiveTarget):
+        self.target = target
+        self.counts: Counter[str] = Counter()
+        self.usage: list[dict[str, Any]] = []
+        self.archived: list[str] = []
+        self.failure: str | None = None
+        self.broken = False
+        self._writer: Any = None
+
+    def start(self) -> None:
+        from crawler.writer import ArchiveWriter
+        from storage.archive import RevisitPolicy
+
+        target = self.target
+        policy = RevisitPolicy.from_days(target.min_interval_days, target.max_interval_days)
+        self._writer = ArchiveWriter(
+            target.db_url,
+            target.crawl_run_id,
+            target.warc_dir,
+            target.warc_max_bytes,
+            policy,
+            target.retry_seconds,
+        )
+
+    def hand(self, item: Fetch | Discovered) -> defer.Deferred[None]:
+        if self.broken:
+            return defer.fail(ArchiverFailed(self.failure or "the archive failed"))
+        items = clean_article(item) if isinstance(item, Fetch) else [item]
+        try:
+            self.counts.update(self._writer.write(items))
+        except Exception as exc:  # the crawl stops; the error is the outcome's
+            self.failure, self.broken = describe(exc), True
+            return defer.fail(ArchiverFailed(self.failure))
+        self.archived += [each.fetch.url for each in items if isinstance(each, Cleaned)]
+        return defer.succeed(None)
+
+    def pump(self) -> int:
+        return 0
+
+    def poll(self) -> Counter[str]:
+        return self.counts
+
+    def close(self) -> Counter[str]:
+        if self._writer is not None:
+            if not self.broken:
+                self._writer.finish()
+            self._writer.close()
+        return self.counts

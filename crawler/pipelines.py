@@ -22,6 +22,7 @@ from crawler.archiver import (
     Archiver,
     ArchiverFailed,
     ArchiveTarget,
+    InlineArchiver,
     default_workers,
 )
 from pipeline.provenance import Discovered, Fetch
@@ -30,9 +31,11 @@ PUMP_SECONDS = 0.05
 
 
 class ArchivePipeline:
-    def __init__(self, crawler: Crawler, target: ArchiveTarget, workers: int):
+    def __init__(self, crawler: Crawler, target: ArchiveTarget, workers: int, inline: bool = False):
         self.crawler = crawler
-        self.archiver = Archiver(target, workers)
+        self.archiver: Archiver | InlineArchiver = (
+            InlineArchiver(target) if inline else Archiver(target, workers)
+        )
         self._pump = task.LoopingCall(self._tick)
         self._stop_by: float | None = None
         self._closing = False
@@ -58,7 +61,7 @@ class ArchivePipeline:
 
             upgrade(db_url)
         workers = settings.getint("WENKU_ARCHIVE_WORKERS") or default_workers()
-        return cls(crawler, target, workers)
+        return cls(crawler, target, workers, settings.getbool("WENKU_ARCHIVE_INLINE"))
 
     def open_spider(self) -> None:
         self.archiver.start()

@@ -171,7 +171,7 @@ def writer_main(target: ArchiveTarget, results: Any, outbox: Any) -> None:
     try:
         code = _WriterLoop(target, results, outbox, lifeline).run()
     except BaseException as exc:
-        outbox.put({"error": _describe(exc), "traceback": traceback.format_exc(limit=8)})
+        outbox.put({"error": describe(exc), "traceback": traceback.format_exc(limit=8)})
         code = 1
     outbox.put({"usage": usage("writer")})
     _exit_soon_if_orphaned(lifeline)
@@ -186,7 +186,7 @@ def _exit_soon_if_orphaned(lifeline: _Lifeline) -> None:
         signal.alarm(int(DRAIN_SECONDS))
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     from crawler.writer import ArchiveUnavailable, one_line
 
     return str(exc) if isinstance(exc, ArchiveUnavailable) else one_line(exc)
