@@ -166,8 +166,20 @@ def _role(pid: int) -> str:
     command = Path(f"/proc/{pid}/cmdline").read_bytes()
     if b"spawn_main" not in command:
         return "other"
-    links = [str(link.readlink()) for link in Path(f"/proc/{pid}/fd").iterdir()]
-    return "writer" if any(link.endswith("archive.db") for link in links) else "cleaner"
+    return "writer" if any(link.endswith("archive.db") for link in _open_files(pid)) else "cleaner"
+
+
+def _open_files(pid: int) -> list[str]:
+    """What the process has open; a descriptor closed while we look is skipped."""
+    found = []
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return []
+    for descriptor in descriptors:
+        with suppress(OSError):
+            found.append(str(descriptor.readlink()))
+    return found
 
 
 def workers_of(pid: int) -> list[int]:
