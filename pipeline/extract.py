@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pipeline import chrome, fields, markers, spam
 from pipeline.chrome import key
 from pipeline.htmltext import Page, parse_page, without_controls
-from pipeline.layout import Layout, ends_body, general_layout, library_layout
+from pipeline.layout import Layout, ends_body, general_layout, has_prose, library_layout
 from pipeline.maintext import main_text
 from pipeline.types import Article, Decoded, Extracted
 
@@ -79,8 +79,8 @@ def _read(text: str, fast_path: bool = True) -> _Parts:
     links = page.link_lines
     layout = library_layout(keys, title_key, links) if fast_path else None
     if layout is None:
-        chosen = main_text(text, page.lines)
-        if chosen is None:  # neither extractor found a main text: the page's own lines
+        chosen = main_text(text, page.lines) if has_prose(page.lines, links) else None
+        if chosen is None:  # no prose, or neither extractor found a main text: the page's own lines
             chosen = [i for i in range(len(keys)) if i not in links]
         sizes = [0 if i in links else len(line) for i, line in enumerate(page.lines)]
         layout = general_layout(keys, sizes, chosen, title_key, links)

@@ -27,6 +27,8 @@ _HEADER_WINDOW = 15  # the library header is looked for in the page's first line
 _REPEAT_WINDOW = 4  # lines after the header where the title may be repeated
 _HEADER_LOOKAHEAD = 6  # chosen lines among which a title or byline ends the header
 _ARTICLE_BEGUN = 200  # characters of text after which a tail line ends the article
+_PROSE_MIN = 40  # characters of text, at least one sentence among them
+_SENTENCE = re.compile(r"[。！？；!?;]|\.(?:\s|$)")
 
 
 @dataclass(slots=True)
@@ -39,6 +41,17 @@ class Layout:
     recognised: bool = False  # the document-library layout, read on the fast path
 
     region: Sequence[int] = ()  # the lines the article was chosen from, link lines too
+
+
+def is_prose(text: str) -> bool:
+    """Whether `text` could be an article: long enough, with a sentence in it."""
+    return len(text) >= _PROSE_MIN and _SENTENCE.search(text) is not None
+
+
+def has_prose(lines: Sequence[str], links: set[int]) -> bool:
+    """Whether the page has prose outside its link lines. A page without (a list, a menu,
+    a calendar) has no article whichever lines a main-text extractor would choose."""
+    return is_prose("\n".join(line for i, line in enumerate(lines) if i not in links))
 
 
 def ends_body(k: str) -> bool:

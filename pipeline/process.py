@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from pipeline.clean import Fields, clean_article
 from pipeline.decode import decode
 from pipeline.extract import extract
+from pipeline.layout import is_prose
 from pipeline.types import Article, CleanDocument, Decoded, Extracted, PageRecord, RawPage
 
 _LIST_PAGE_LINK_DENSITY = 0.5  # an article region mostly made of links is a list
-_ARTICLE_MIN = 40  # characters of text, at least one sentence among them
-_SENTENCE = re.compile(r"[。！？；!?;]|\.(?:\s|$)")
 
 
 def is_article(extracted: Extracted) -> bool:
@@ -19,8 +16,7 @@ def is_article(extracted: Extracted) -> bool:
     mostly text rather than links, long enough, and with a sentence in it."""
     if extracted.link_density > _LIST_PAGE_LINK_DENSITY:
         return False
-    text = "\n".join(extracted.lines)
-    return len(text) >= _ARTICLE_MIN and _SENTENCE.search(text) is not None
+    return is_prose("\n".join(extracted.lines))
 
 
 def _main_document(extracted: Extracted, script: str) -> CleanDocument | None:

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from pipeline import process_page
+from pipeline.htmltext import parse_page
+from pipeline.layout import has_prose
 from pipeline.types import PageRecord, RawPage
 
 ARTICLE = [
@@ -117,6 +119,28 @@ def test_an_article_beside_a_big_link_menu_is_a_document() -> None:
 )
 def test_list_and_home_pages_carry_no_document(body: str) -> None:
     assert record(html(body, title="通知公告")).document is None
+
+
+@pytest.mark.parametrize(
+    ("body", "prose"),
+    [
+        (links([f"关于做好第{i}批防汛工作的通知" for i in range(30)]), False),
+        ("<p>共30条。</p>" + links(MENU), False),  # a sentence, too short for an article
+        (links(MENU) + "<p>" + "".join(f"<a href='/{i}'>{i}日</a>" for i in range(31)), False),
+        (links(MENU) + paragraphs(ARTICLE[:1]), True),
+        (
+            links([f"某某县人民政府网站导航栏目名称{i}" for i in range(150)]) + paragraphs(ARTICLE),
+            True,
+        ),
+    ],
+)
+def test_only_a_page_with_prose_outside_its_links_goes_to_the_main_text_vote(
+    body: str, prose: bool
+) -> None:
+    """Lists, menus and calendars skip readability-lxml and trafilatura: whatever lines
+    those chose, no article could be made of them (`process.is_article`)."""
+    page = parse_page(html(body).decode())
+    assert has_prose(page.lines, page.link_lines) is prose
 
 
 def test_control_characters_do_not_stop_the_page() -> None:
