@@ -100,7 +100,8 @@ class Archiver:
         """Queue `item` for archiving; fires once a worker has it, in the order handed.
 
         Links found (Discovered) go in bulk, a tuple at a time (a page has dozens), ahead
-        of the next fetch: a page's links are archived no later than the page after it.
+        of the next fetch: the spider hands a page's links before the page, so they are
+        archived no later than the page itself.
         """
         if isinstance(item, Discovered):
             self._discovered.append(item)

@@ -17,7 +17,10 @@ What this module adds, and nothing more:
 - Nothing lost when a process dies: each process lists the requests it took and has not
   archived yet (`…:inflight:WORKER`, emptied as the archive commits them); when its
   heartbeat lapses, a surviving process claims that list (an atomic RENAME) and puts the
-  requests back on the queue.
+  requests back on the queue. Taking a request and listing it are one step (a Lua
+  script), and so are marking a request seen and queueing it: scrapy-redis does each in
+  two round trips, and a process killed between them lost the request. A page is handed to
+  the archive after its links were queued (the spider's order).
 Robots.txt and per-domain politeness (delay, concurrency, AutoThrottle) are each
 process's own, as in any Scrapy crawl: N processes fetch a site up to N times as fast.
 """
@@ -29,6 +32,8 @@ import os
 import socket
 import time
 import uuid
+import warnings
+from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +52,28 @@ HEARTBEAT_TTL = 10  # seconds without a heartbeat: the process is taken for dead
 IDLE_SECONDS = 2.0  # the frontier must stay empty this long before a process leaves
 KEY_TTL = 2 * 24 * 3600  # an abandoned run's keys go after two days
 
+# KEYS: seen-set, queue. ARGV: dont_filter (0/1), fingerprint, score, encoded request.
+_ENQUEUE = """
+if ARGV[1] == '0' and redis.call('SADD', KEYS[1], ARGV[2]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+# KEYS: queue, this process's in-flight hash. The first request, listed as in flight.
+_TAKE = """
+local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #found == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HINCRBY', KEYS[2], found[1], 1)
+return found[1]
+"""
+# KEYS: the in-flight hash. ARGV: encoded requests now archived.
+_RELEASE = """
+for _, taken in ipairs(ARGV) do
+  if redis.call('HINCRBY', KEYS[1], taken, -1) <= 0 then redis.call('HDEL', KEYS[1], taken) end
+end
+return 0
+"""
+
 
 def frontier_key(site: str, run: str | None = None) -> str:
     """The run's key prefix: `wenku:SITE:RUN`, RUN defaulting to the flow run or the date."""
@@ -60,6 +87,7 @@ def frontier_settings(redis_url: str, key: str) -> dict[str, Any]:
         "SCHEDULER": "crawler.frontier.SharedScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,  # the last process out clears the keys, not the first
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",  # what the scripts use
         "SCHEDULER_QUEUE_KEY": f"{key}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{key}:dupefilter",
         "REDIS_URL": redis_url,
@@ -73,6 +101,10 @@ class SharedScheduler(Scheduler):
     worker: str
     busy: bool
     idle_since: float | None
+    taken: defaultdict[str, list[bytes]]  # URL → its requests taken, not yet archived
+    _enqueue: Any  # redis Script objects (see _ENQUEUE, _TAKE, _RELEASE)
+    _take: Any
+    _release: Any
     _heartbeat: task.LoopingCall
 
     @classmethod
@@ -84,6 +116,10 @@ class SharedScheduler(Scheduler):
         scheduler.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         scheduler.busy = True
         scheduler.idle_since = None
+        scheduler.taken = defaultdict(list)
+        scheduler._enqueue = scheduler.server.register_script(_ENQUEUE)
+        scheduler._take = scheduler.server.register_script(_TAKE)
+        scheduler._release = scheduler.server.register_script(_RELEASE)
         crawler.signals.connect(scheduler.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.archived, signal=ARCHIVED)
         return scheduler
@@ -91,7 +127,9 @@ class SharedScheduler(Scheduler):
     # -- the scheduler interface --------------------------------------------------------
 
     def open(self, spider: Any) -> None:
-        super().open(spider)
+        with warnings.catch_warnings():  # scrapy-redis says "Resuming crawl" by Spider.log
+            warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated")
+            super().open(spider)
         self._heartbeat = task.LoopingCall(self.beat)
         self._heartbeat.start(HEARTBEAT_SECONDS, now=True)
 
@@ -104,28 +142,40 @@ class SharedScheduler(Scheduler):
         super().close(reason)
 
     def enqueue_request(self, request: Request) -> bool:
+        """Mark seen and queue in one step (scrapy-redis's `enqueue_request`, atomic)."""
         if request.dont_filter and request.meta.get("is_start_request"):
             request = request.replace(dont_filter=False)  # one fetch for N processes
-        queued = bool(super().enqueue_request(request))
+        keys = [self.df.key, self.queue.key]
+        fingerprint = self.df.request_fingerprint(request)
+        encoded = self.queue._encode_request(request)
+        args = [int(request.dont_filter), fingerprint, -request.priority, encoded]
+        queued = bool(self._enqueue(keys=keys, args=args))
         self._count("scheduler/enqueued/redis" if queued else "scheduler/filtered/redis")
         return queued
 
     def next_request(self) -> Request | None:
-        request = super().next_request()
-        if request is not None:
-            self._count("scheduler/dequeued/redis")
-            self.busy, self.idle_since = True, None
-            self.server.hset(
-                self._inflight(self.worker), request.url, self.queue._encode_request(request)
-            )
+        """Take the first request and list it as in flight, in one step."""
+        encoded = self._take(keys=[self.queue.key, self._inflight(self.worker)])
+        if encoded is None:
+            return None
+        request: Request = self.queue._decode_request(encoded)
+        self._count("scheduler/dequeued/redis")
+        self.busy, self.idle_since = True, None
+        self.taken[request.url].append(encoded)
         return request
 
     # -- what the archive reports ---------------------------------------------------------
 
     def archived(self, urls: list[str], **_: Any) -> None:
         """These fetches are committed: a death of this process no longer needs them."""
-        if urls:
-            self.server.hdel(self._inflight(self.worker), *urls)
+        done = []
+        for url in urls:  # a URL taken twice (a 5xx, then its retry) leaves once both are
+            if self.taken.get(url):
+                done.append(self.taken[url].pop(0))
+            if url in self.taken and not self.taken[url]:
+                del self.taken[url]
+        if done:
+            self._release(keys=[self._inflight(self.worker)], args=done)
 
     # -- heartbeat, recovery, termination -------------------------------------------------
 
@@ -168,7 +218,7 @@ class SharedScheduler(Scheduler):
                 self.server.rename(inflight, claimed)
             except Exception:  # another survivor claimed it first
                 continue
-            for encoded in self.server.hvals(claimed):
+            for encoded in self.server.hkeys(claimed):
                 self.queue.push(self.queue._decode_request(encoded).replace(dont_filter=True))
                 recovered += 1
             self.server.delete(claimed)

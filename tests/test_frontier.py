@@ -147,9 +147,13 @@ def test_one_of_two_killed_the_other_finishes_and_nothing_is_lost(
 
 
 def test_the_nightly_flow_fans_a_site_out_to_processes_on_the_frontier(
-    frontier: str, archives: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    frontier: str,
+    archives: tuple[str, str],
+    prefect_api: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from prefect.testing.utilities import prefect_test_harness
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.nightly import nightly_crawl
 
@@ -166,7 +170,7 @@ def test_the_nightly_flow_fans_a_site_out_to_processes_on_the_frontier(
             "WENKU_STATE_DIR": str(tmp_path / "state"),
         }.items():
             monkeypatch.setenv(name, value)
-        with prefect_test_harness():
+        with temporary_settings(updates={PREFECT_API_URL: prefect_api}):  # the session's server
             [summary] = nightly_crawl(["demo"], processes=2, retries=0)
         fetched = Counter(entry.path for entry in server.request_log)
         twice = fetched_twice(server)
@@ -174,3 +178,35 @@ def test_the_nightly_flow_fans_a_site_out_to_processes_on_the_frontier(
     assert all(run["status"] == "finished" for run in summary["processes"])
     assert twice == []
     assert summary["fetched"] == sum(fetched.values()) - fetched["/robots.txt"]
+
+
+def test_a_url_taken_twice_stays_in_flight_until_both_are_archived(frontier: str) -> None:
+    """A 5xx is archived while its retry is out: a death then must not lose the retry."""
+    import redis
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import SharedScheduler, frontier_key, frontier_settings
+    from crawler.spiders.library import LibrarySpider
+
+    key = frontier_key("demo", frontier)
+    crawler = get_crawler(LibrarySpider, frontier_settings(str(REDIS_URL), key))
+    crawler.spider = LibrarySpider.from_crawler(crawler, url="http://127.0.0.1:9/")
+    scheduler = SharedScheduler.from_crawler(crawler)
+    scheduler.open(crawler.spider)
+    client = redis.Redis.from_url(str(REDIS_URL))
+    inflight = scheduler._inflight(scheduler.worker)
+    try:
+        url = "http://127.0.0.1:9/gongwen/flaky.html"
+        first = crawler.spider._request(url)
+        retry = first.replace(dont_filter=True, meta={"retry_times": 1})
+        for request in (first, retry):
+            assert scheduler.enqueue_request(request)
+            assert scheduler.next_request() is not None
+        assert client.hlen(inflight) == 2
+        scheduler.archived([url])  # the 500
+        assert client.hlen(inflight) == 1
+        scheduler.archived([url])  # the retry's 200
+        assert client.hlen(inflight) == 0
+    finally:
+        scheduler.close("finished")
+        client.close()

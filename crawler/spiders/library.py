@@ -97,9 +97,21 @@ class LibrarySpider(Spider):
             return
         links = self._page_links(response)
         pager = find_pager(response.url, links)
-        yield from self._keep(fetch, chain, pager)
-        if not self.follow_links:
-            return
+        # The page goes on after its links: once it is archived (and no longer in flight on
+        # a shared frontier) its links must be queued and remembered already, or a crash
+        # between the two loses them (a resumed crawl skips the page, so never sees them).
+        kept = list(self._keep(fetch, chain, pager))
+        if self.follow_links:
+            yield from self._follow(response, chain, pager, links)
+        yield from kept
+
+    def _follow(
+        self,
+        response: Response,
+        chain: ArticleChain | None,
+        pager: Pager | None,
+        links: list[tuple[str, str]],
+    ) -> Iterator[Discovered | Request]:
         if 300 <= response.status < 400 and response.status != 304:
             yield from self._follow_redirect(response)
         remember = self._below_depth_limit(response)
