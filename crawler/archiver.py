@@ -96,15 +96,15 @@ class Archiver:
         for process in [*self.cleaners, self.writer]:
             process.start()
 
-    def hand(self, item: Fetch | Discovered) -> defer.Deferred[None]:
+    def hand(self, item: Fetch | Discovered | tuple[Discovered, ...]) -> defer.Deferred[None]:
         """Queue `item` for archiving; fires once a worker has it, in the order handed.
 
-        Links found (Discovered) go in bulk, a tuple at a time (a page has dozens), ahead
-        of the next fetch: the spider hands a page's links before the page, so they are
-        archived no later than the page itself.
+        Links found (Discovered, or a page's as a tuple) go in bulk, a tuple at a time,
+        ahead of the next fetch: the spider hands a page's links before the page, so they
+        are archived no later than the page itself.
         """
-        if isinstance(item, Discovered):
-            self._discovered.append(item)
+        if not isinstance(item, Fetch):
+            self._discovered.extend(item if isinstance(item, tuple) else (item,))
             if len(self._discovered) >= DISCOVERED_BATCH:
                 self._send_discovered()
             return defer.succeed(None)
@@ -270,10 +270,14 @@ class InlineArchiver:
             target.retry_seconds,
         )
 
-    def hand(self, item: Fetch | Discovered) -> defer.Deferred[None]:
+    def hand(self, item: Fetch | Discovered | tuple[Discovered, ...]) -> defer.Deferred[None]:
         if self.broken:
             return defer.fail(ArchiverFailed(self.failure or "the archive failed"))
-        items = clean_article(item) if isinstance(item, Fetch) else [item]
+        items: list[Cleaned | Discovered]
+        if isinstance(item, Fetch):
+            items = list(clean_article(item))
+        else:
+            items = list(item) if isinstance(item, tuple) else [item]
         try:
             self.counts.update(self._writer.write(items))
         except Exception as exc:  # the crawl stops; the error is the outcome's

@@ -68,14 +68,18 @@ class ArchivePipeline:
         self._pump.start(PUMP_SECONDS, now=False)
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Fetch | Discovered):
+        """A Fetch, or the links found on a page (a Discovered or a tuple of them)."""
+        if not isinstance(item, Fetch | Discovered | tuple):
             return item
         try:
             await maybe_deferred_to_future(self.archiver.hand(item))
         except ArchiverFailed:
             self._stats.inc_value("wenku/unarchived")
             return item
-        self._stats.inc_value(f"wenku/{type(item).__name__.lower()}")
+        if isinstance(item, Fetch):
+            self._stats.inc_value("wenku/fetch")
+        else:
+            self._stats.inc_value("wenku/discovered", len(item) if isinstance(item, tuple) else 1)
         return item
 
     def close_spider(self) -> None:

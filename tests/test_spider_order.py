@@ -38,9 +38,12 @@ def test_a_pages_links_are_handed_on_before_the_page() -> None:
     links = "".join(f"<a href='/doc/{n}.html'>第{n}篇</a>" for n in range(5))
     out = handed(page("/list_1.html", f"<p>列表</p>{links}<a href='/m/doc/1.html'>手机版</a>"))
     fetches = [n for n, item in enumerate(out) if isinstance(item, Fetch)]
-    followed = [n for n, item in enumerate(out) if isinstance(item, Request | Discovered)]
-    assert len(fetches) == 1 and len(followed) == 12  # six links, each remembered and queued
-    assert max(followed) < fetches[0]
+    queued = [n for n, item in enumerate(out) if isinstance(item, Request)]
+    remembered = [(n, item) for n, item in enumerate(out) if isinstance(item, tuple)]
+    assert len(fetches) == 1 and len(queued) == 6  # six links, each queued
+    assert len(remembered) == 1  # and remembered: the page's new links are one item
+    assert [type(link) for link in remembered[0][1]] == [Discovered] * 6
+    assert max(*queued, remembered[0][0]) < fetches[0]
 
 
 def test_a_redirects_target_is_queued_before_the_redirect_is_handed_on() -> None:

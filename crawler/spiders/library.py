@@ -78,7 +78,7 @@ class LibrarySpider(Spider):
             if pending and page.url not in starts and self._revisit(page.url):
                 yield self._request(page.url)
 
-    def parse(self, response: Response) -> Iterator[Fetch | Discovered | Request]:
+    def parse(self, response: Response) -> Iterator[Fetch | tuple[Discovered, ...] | Request]:
         fetch = fetch_from_response(response, self.profile.name)
         fetch.detail = self.profile.may_be_document(response.url)
         fetch.error = response.meta.get(BODY_REFUSED)  # a gzip bomb: fetched, not kept
@@ -95,7 +95,8 @@ class LibrarySpider(Spider):
                 retry.meta.pop("download_latency", None)  # the failed download's, not this one's
                 yield retry
             return
-        links = self._page_links(response)
+        page = _readable(response)
+        links = self._page_links(page)
         pager = find_pager(response.url, links)
         # The page goes on after its links: once it is archived (and no longer in flight on
         # a shared frontier) its links must be queued and remembered already, or a crash
@@ -103,6 +104,7 @@ class LibrarySpider(Spider):
         kept = list(self._keep(fetch, chain, pager))
         if self.follow_links:
             yield from self._follow(response, chain, pager, links)
+            yield from self._follow_refresh(page)
         yield from kept
 
     def _follow(
@@ -111,17 +113,16 @@ class LibrarySpider(Spider):
         chain: ArticleChain | None,
         pager: Pager | None,
         links: list[tuple[str, str]],
-    ) -> Iterator[Discovered | Request]:
+    ) -> Iterator[tuple[Discovered, ...] | Request]:
         if 300 <= response.status < 400 and response.status != 304:
             yield from self._follow_redirect(response)
-        remember = self._below_depth_limit(response)
         skipped = self._fetched_as_parts(chain, pager)
-        for url in dict.fromkeys(url for url, _ in links if url != response.url):
-            if remember:
-                yield from self._discovered(url)
+        urls = list(dict.fromkeys(url for url, _ in links if url != response.url))
+        if self._below_depth_limit(response):
+            yield from self._discovered(urls)
+        for url in urls:
             if url not in skipped and self._wanted(url):
                 yield self._request(url)
-        yield from self._follow_refresh(response)
 
     def failed(self, failure: Failure) -> Iterator[Fetch]:
         request = failure.request  # type: ignore[attr-defined]
@@ -135,9 +136,9 @@ class LibrarySpider(Spider):
         fetch = Fetch(request.url, self.profile.name, datetime.now(UTC), None, error=error)
         yield from self._failed_part(request.meta.get(ARTICLE), fetch, ended=True)
 
-    def _page_links(self, response: Response) -> list[tuple[str, str]]:
+    def _page_links(self, response: TextResponse | None) -> list[tuple[str, str]]:
         """(URL without its #fragment, text) of the page's in-scope links."""
-        if 200 <= response.status < 300 and isinstance(response, TextResponse):
+        if response is not None:
             return [
                 (urldefrag(link.url).url, link.text) for link in self.links.extract_links(response)
             ]
@@ -224,35 +225,39 @@ class LibrarySpider(Spider):
             if self._wanted(url):
                 yield self._request(url)
 
-    def _follow_refresh(self, response: Response) -> Iterator[Request]:
+    def _follow_refresh(self, response: TextResponse | None) -> Iterator[Request]:
         """A browser follows `<meta http-equiv=refresh>` to its URL; so does the crawl, once
         the page itself is a capture (METAREFRESH_MAXDELAY: a longer one only reloads)."""
-        if not (200 <= response.status < 300 and isinstance(response, TextResponse)):
+        if response is None:
             return
         delay, url = get_meta_refresh(response, ignore_tags=("noscript",))
         max_delay = self.settings.getfloat("METAREFRESH_MAXDELAY", 100)
         if url and delay is not None and delay < max_delay and self._wanted(url):
             yield self._request(url)
 
-    def _discovered(self, url: str) -> Iterator[Discovered]:
+    def _discovered(self, urls: list[str]) -> Iterator[tuple[Discovered, ...]]:
         """Every in-scope link the crawl will request is remembered as frontier, whatever
-        its URL looks like: the page's content, not its URL, says whether it is a document."""
-        if url in self.known or url in self.reported:
-            return
-        if len(self.reported) >= FRONTIER_LIMIT:
-            self._count("wenku/frontier_not_remembered")
-            return
-        self.reported.add(url)
-        yield Discovered(url, self.profile.name, datetime.now(UTC))
+        its URL looks like: the page's content, not its URL, says whether it is a document.
+        A page's new links are one item (a tuple), not one each: every item goes through
+        Scrapy's item machinery."""
+        new = [url for url in urls if url not in self.known and url not in self.reported]
+        room = max(0, FRONTIER_LIMIT - len(self.reported))
+        if len(new) > room:
+            self._count("wenku/frontier_not_remembered", len(new) - room)
+            new = new[:room]
+        if new:
+            self.reported.update(new)
+            seen_at = datetime.now(UTC)
+            yield tuple(Discovered(url, self.profile.name, seen_at) for url in new)
 
     def _below_depth_limit(self, response: Response) -> bool:
         """Whether the links on `response` are requested (DepthMiddleware drops deeper ones)."""
         limit = self.settings.getint("DEPTH_LIMIT") if hasattr(self, "crawler") else 0
         return not limit or response.meta.get("depth", 0) < limit
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+            self.crawler.stats.inc_value(key, count)
 
     def _revisit(self, url: str) -> bool:
         return self._in_scope(url) and self._wanted(url)
@@ -281,6 +286,24 @@ class LibrarySpider(Spider):
             dont_filter=dont_filter,
             priority=self.profile.priority(url),
         )
+
+
+def _readable(response: Response) -> TextResponse | None:
+    """A copy of a 2xx text `response` to read its links from, None for any other.
+
+    Reading a response caches its decoded text and its lxml tree on it, and the response
+    and its cached selector refer to each other (scrapy/scrapy#2977), so only the cyclic
+    garbage collector frees them. Scrapy keeps the response while its items wait for the
+    archive (back-pressure), long enough for it to reach the oldest generation, which is
+    collected rarely: the trees of hundreds of pages (~50 KB each) piled up in memory.
+    The copy shares the body and headers, and is garbage, young, as soon as `parse` is
+    done. (Not `response.replace()`: it reads `response.encoding`, which decodes the body.)
+    """
+    if not (200 <= response.status < 300 and isinstance(response, TextResponse)):
+        return None
+    return type(response)(
+        response.url, status=response.status, headers=response.headers, body=response.body
+    )
 
 
 def _hostname(domain: str) -> str:
