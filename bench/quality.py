@@ -218,7 +218,7 @@ def detectors(pages: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     import chardet
     from charset_normalizer import from_bytes
 
-    from pipeline import decode
+    from pipeline.decode import decode
 
     guess = {
         "pipeline.decode": lambda p: decode(RawPage(p["url"], p["bytes"], p["headers"])).encoding,

@@ -28,7 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import decode, process_page  # noqa: E402
+from pipeline import process_page  # noqa: E402
+from pipeline.decode import decode  # noqa: E402
 from pipeline.models import to_simplified  # noqa: E402
 from pipeline.types import RawPage  # noqa: E402
 

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from pipeline import decode
+from pipeline.decode import decode
 from pipeline.types import RawPage
 
 TEXT = "政府自身建设:提高执行力,转变作风。当前我县正面临良好的发展机遇,要以只争朝夕的精神抓落实。"

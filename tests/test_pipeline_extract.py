@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pipeline import decode, extract
-from pipeline.extract import parse_datetime
+from pipeline.decode import decode
+from pipeline.extract import extract, parse_datetime
 from pipeline.types import Extracted, RawPage
 
 CST = timezone(timedelta(hours=8))
