@@ -73,6 +73,12 @@ class WarcStore:
         compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         return compressor.compress(self._buffer.getvalue()) + compressor.flush()
 
+    def flush(self) -> None:
+        """Hand what is written to the OS: a record a capture points at must be in the file
+        before the capture is committed (a killed writer, a full disk, lose only the buffer)."""
+        if self._file is not None:
+            self._file.flush()
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()

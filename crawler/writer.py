@@ -117,6 +117,7 @@ class ArchiveWriter:
             if fetched_at is not None and raw_sha256 == fetch.raw_sha256:
                 earlier = EarlierCapture(fetch.url, fetched_at, payload_digest(fetch.body))
             self.warc.write(fetch, earlier)
+        self.warc.flush()  # in the file before the database names its offsets
 
     def _previous_raw(self, urls: list[str]) -> dict[str, Any]:
         """The last raw hash of each URL; none while the database is away (full records)."""
