@@ -241,10 +241,10 @@ def full_disk(limit: int) -> Callable[[], None]:
     return in_the_child
 
 
-# What the crawl may write to any one file (the schema is 110 kB). At 256 kB the first
-# batches' WARC records usually fill their file before much reaches the database (`File
-# too large`, often nothing archived); at 1 MB the database's write-ahead log fills first
-# (`disk I/O error`) after a few dozen captures, and WARC goes on alone until it is full.
+# What the crawl may write to any one file (the schema is 110 kB). At 256 kB the disk is
+# full within the first batches: WARC (`File too large`) or SQLite's write-ahead log (`disk
+# I/O error`) first, depending on how the batches fall; often nothing is archived. At 1 MB
+# the log fills first after a few dozen captures, and WARC goes on alone until it is full.
 @pytest.mark.parametrize(
     ("limit", "archives_some"), [(256 * 1024, False), (1024 * 1024, True)], ids=["256kB", "1MB"]
 )
