@@ -270,7 +270,10 @@ def test_a_disk_that_fills_mid_crawl_ends_it_with_one_line_and_a_sound_archive(
     assert "Traceback" not in err, err[-3000:]
     assert "File too large" in lines[0] or "disk I/O error" in lines[0], lines[0]
     assert took < DEADLINE
-    assert run_status(sqlite_url) == "failed"  # the crawl's own connection: room in the log
+    # The run is marked failed if the log has room left for it; else the line says so, and
+    # the next crawl closes the run (its process is gone).
+    status = run_status(sqlite_url)
+    assert status == "failed" or (status == "running" and "could not be marked" in lines[0])
     database = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(database) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -285,7 +288,7 @@ def test_a_disk_that_fills_mid_crawl_ends_it_with_one_line_and_a_sound_archive(
         except Exception as exc:
             unreadable.append((url, warc_file, offset, repr(exc)))
     assert not unreadable, f"{len(unreadable)} of {len(rows)} captures: {unreadable[:3]}"
-    print(lines[0], f"{len(rows)} captures", f"{took:.0f} s")
+    print(lines[0], f"{len(rows)} captures", f"{took:.0f} s", f"run {status}")
 
 
 def test_a_committed_capture_is_in_its_warc_file_while_the_writer_runs(tmp_path: Path) -> None:
