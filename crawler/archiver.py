@@ -201,6 +201,8 @@ class Archiver:
     def _send(self, channel: Any, messages: list[str], readers: list[Any], deadline: float) -> None:
         for message in messages:
             while any(p.is_alive() for p in readers) and time.monotonic() < deadline:
+                if not self.writer.is_alive() and self.writer not in readers:
+                    return  # a cleaner may wait for ever on results nobody reads: ended below
                 try:
                     channel.put(message, timeout=0.2)
                     break

@@ -31,7 +31,7 @@ from demosite import DemoServer
 from storage.engine import dispose_all, session_factory, upgrade
 from storage.models import Document
 from tests.conftest import ROOT, kill_session, wait_for
-from tests.test_archive_faults import captured, run_status, warc_records
+from tests.test_archive_faults import _role, captured, children, run_status, warc_records
 from tests.test_crawl_e2e import expected_hashes
 from tests.test_recrawl_e2e import Gate
 
@@ -307,3 +307,42 @@ def test_a_committed_capture_is_in_its_warc_file_while_the_writer_runs(tmp_path:
     on_disk = {url: read_fetch(path or "", offset or 0).url for url, path, offset in rows}
     assert on_disk == {url: url for url, _, _ in rows}  # before close: nothing left buffered
     writer.close()
+
+
+def test_a_writer_dying_while_a_cleaner_waits_on_it_ends_the_crawl_at_once(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The writer dies (as on a full WARC disk) while the results queue is full: the crawl
+    must not wait for the blocked cleaner to take its STOP (STOP_TIMEOUT, 300 s)."""
+    with DemoServer(pages=1000, seed=7, night=1) as server:
+        crawl = start_crawl(server, sqlite_url, tmp_path)
+        try:
+            wait_for(lambda: "writer" in map(_role, children(crawl.pid)), "the writer")
+            wait_for(lambda: len(server.request_log) > 20, "some fetches")
+            writer = next(pid for pid in children(crawl.pid) if _role(pid) == "writer")
+            cleaner = next(pid for pid in children(crawl.pid) if _role(pid) == "cleaner")
+            os.kill(writer, signal.SIGSTOP)  # results pile up until the cleaner blocks
+            wait_for(lambda: _blocked_on_a_full_queue(cleaner), "the cleaner to block", 120)
+            os.kill(writer, signal.SIGKILL)
+            started = time.monotonic()
+            err = finish(crawl)
+            took = time.monotonic() - started
+        finally:
+            if crawl.poll() is None:
+                kill_session(crawl)
+                crawl.wait()
+    assert crawl.returncode == 1, err[-3000:]
+    assert "archive worker wenku-writer exited unexpectedly" in err, err[-3000:]
+    assert took < 120, f"the crawl took {took:.0f} s to end after its writer died"
+
+
+def _blocked_on_a_full_queue(pid: int) -> bool:
+    """Its main thread has waited on a semaphore (a full queue's) for a while."""
+    for _ in range(10):
+        try:
+            if Path(f"/proc/{pid}/wchan").read_text() != "futex_do_wait":
+                return False
+        except OSError:
+            return False
+        time.sleep(0.2)
+    return True
