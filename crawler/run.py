@@ -130,12 +130,9 @@ def _finish(
     try:
         return retrying(session_factory(job.db_url), record, job.retry_seconds)
     except ArchiveUnavailable as exc:
-        earlier = stats.get("wenku/archiver_error")
-        raise ArchiveUnavailable(
-            f"{earlier}; and run {run_id} could not be marked {status}: {exc}"
-            if earlier
-            else f"run {run_id} could not be marked {status}: {exc}"
-        ) from exc
+        why = stats.get("wenku/archiver_error") or str(exc)  # the same outage, said once
+        left = f"run {run_id} could not be marked {status} (the next crawl will close it)"
+        raise ArchiveUnavailable(f"{why}; {left}") from exc
 
 
 def _crawl(job: CrawlJob, run_id: int, known: dict[str, Any]) -> dict[str, Any]:

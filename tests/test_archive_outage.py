@@ -224,7 +224,8 @@ def test_a_postgresql_that_stays_down_ends_the_crawl_with_one_line_and_all_in_wa
     assert crawl.returncode == 1, err[-3000:]
     lines = [line for line in err.splitlines() if line.startswith("wenku:")]
     assert len(lines) == 1, err[-3000:]
-    assert "the archive database failed" in lines[0], lines[0]
+    assert lines[0].startswith("wenku: crawl failed: the archive database failed"), lines[0]
+    assert lines[0].count("the archive database failed") == 1, lines[0]  # said once
     assert "Traceback" not in err, err[-3000:]
     assert took < 120, f"the crawl took {took:.0f} s to give up on a database gone for good"
     kept = {url.removeprefix(server.url) for url, _, _ in warc_records(tmp_path / "warc")}

@@ -114,6 +114,7 @@ def crawl(
     share the crawl: each URL is fetched once across all, and each exits when it is done.
     """
     from crawler.run import CrawlJob, run_crawl
+    from crawler.writer import ArchiveUnavailable
     from wenku.jobs import crawl_profile
     from wenku.output import print_summary
 
@@ -136,7 +137,11 @@ def crawl(
         frontier_run=frontier_run,
         settings={"LOG_LEVEL": "INFO"} if run_state["debug"] else {},
     )
-    summary = run_crawl(job)
+    try:
+        summary = run_crawl(job)
+    except ArchiveUnavailable as exc:  # the archive went away, and stayed away: no summary
+        click.echo(f"wenku: crawl failed: {exc}", err=True)
+        raise click.exceptions.Exit(1) from exc
     emit_json(summary.to_json()) if as_json else print_summary(summary, f"crawl of {profile.name}")
     if summary.error:
         click.echo(f"wenku: crawl failed: {summary.error}", err=True)
