@@ -258,19 +258,7 @@ class InlineArchiver:
         self._writer: Any = None
 
     def start(self) -> None:
-        from crawler.writer import ArchiveWriter
-        from storage.archive import RevisitPolicy
-
-        target = self.target
-        policy = RevisitPolicy.from_days(target.min_interval_days, target.max_interval_days)
-        self._writer = ArchiveWriter(
-            target.db_url,
-            target.crawl_run_id,
-            target.warc_dir,
-            target.warc_max_bytes,
-            policy,
-            target.retry_seconds,
-        )
+        self._writer = self.target.writer()
 
     def hand(self, item: Fetch | Discovered | tuple[Discovered, ...]) -> defer.Deferred[None]:
         if self.broken:

@@ -50,6 +50,21 @@ class ArchiveTarget:
     max_interval_days: float = 30.0
     retry_seconds: float = 60.0
 
+    def writer(self) -> Any:
+        """The ArchiveWriter for this target (imported here: a cleaner never needs one)."""
+        from crawler.writer import ArchiveWriter
+        from storage.archive import RevisitPolicy
+
+        policy = RevisitPolicy.from_days(self.min_interval_days, self.max_interval_days)
+        return ArchiveWriter(
+            self.db_url,
+            self.crawl_run_id,
+            self.warc_dir,
+            self.warc_max_bytes,
+            policy,
+            self.retry_seconds,
+        )
+
 
 class ParentGone(Exception):
     """The crawler died while this worker waited for it."""
@@ -194,19 +209,8 @@ def describe(exc: BaseException) -> str:
 
 class _WriterLoop:
     def __init__(self, target: ArchiveTarget, results: Any, outbox: Any, lifeline: _Lifeline):
-        from crawler.writer import ArchiveWriter
-        from storage.archive import RevisitPolicy
-
         self.target, self.results, self.outbox, self.lifeline = target, results, outbox, lifeline
-        policy = RevisitPolicy.from_days(target.min_interval_days, target.max_interval_days)
-        self.writer = ArchiveWriter(
-            target.db_url,
-            target.crawl_run_id,
-            target.warc_dir,
-            target.warc_max_bytes,
-            policy,
-            target.retry_seconds,
-        )
+        self.writer = target.writer()
         self.order = InOrder()
         self.batch: list[Cleaned | Discovered] = []
 
